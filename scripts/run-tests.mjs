@@ -1,0 +1,37 @@
+#!/usr/bin/env node
+// Runs every compiled test file (dist/test/**/*.test.js) with node's test runner, one file at a time
+// (they share one Postgres and one Redis), and ends with the plain line "N passed, N failed[, N skipped]".
+import { spawn, execFileSync } from 'node:child_process';
+import { readdirSync, statSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+
+const root = resolve(new URL('..', import.meta.url).pathname);
+const filter = process.argv.slice(2);
+const walk = (dir) =>
+  readdirSync(dir).flatMap((name) => {
+    const p = join(dir, name);
+    return statSync(p).isDirectory() ? walk(p) : p.endsWith('.test.js') ? [p] : [];
+  });
+let files = walk(join(root, 'dist/test')).sort();
+if (filter.length) files = files.filter((f) => filter.some((x) => f.includes(x)));
+
+execFileSync('bash', [join(root, 'scripts/gen-certs.sh')], { stdio: 'inherit' });
+
+const env = {
+  ...process.env,
+  NODE_EXTRA_CA_CERTS: join(root, '.tmp/tls/ca.pem'),
+  LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
+};
+const child = spawn(
+  process.execPath,
+  ['--test', '--test-concurrency=1', '--test-reporter=spec', '--test-reporter=tap', '--test-reporter-destination=stdout', `--test-reporter-destination=${join(root, '.tmp/test-results.tap')}`, ...files],
+  { stdio: ['ignore', 'inherit', 'inherit'], env, cwd: root },
+);
+child.on('exit', async (code) => {
+  const { readFileSync } = await import('node:fs');
+  const tap = readFileSync(join(root, '.tmp/test-results.tap'), 'utf8');
+  const num = (k) => Number((tap.match(new RegExp(`^# ${k} (\\d+)`, 'm')) ?? [])[1] ?? 0);
+  const skipped = num('skipped') + num('todo');
+  console.log(`${num('pass')} passed, ${num('fail') + num('cancelled')} failed${skipped ? `, ${skipped} skipped` : ''}`);
+  process.exit(code ?? 1);
+});
