@@ -1,0 +1,34 @@
+import { Module } from '@nestjs/common';
+import { DatabaseModule } from '@app/database';
+import { AccountChecker } from './account-checker.service';
+import { AccountSecrets } from './account-secrets';
+import { AccountsRepository } from './accounts.repository';
+import { AccountsService } from './accounts.service';
+import { DistributedLock } from './distributed-lock';
+import { IdentityBudget } from './identity-budget';
+import { infrastructureProviders } from './infrastructure.providers';
+import { LinkInput } from './link-input';
+import { TokenService } from './token.service';
+import { UpstreamMetrics } from './upstream.metrics';
+import { UpstreamService } from './upstream.service';
+
+const services = [
+  AccountsRepository,
+  AccountSecrets,
+  AccountChecker,
+  AccountsService,
+  DistributedLock,
+  IdentityBudget,
+  LinkInput,
+  TokenService,
+  UpstreamMetrics,
+  UpstreamService,
+];
+
+/** The accounts domain shared by the API and the worker (Redis, queue and config modules are global). */
+@Module({
+  imports: [DatabaseModule],
+  providers: [...infrastructureProviders, ...services],
+  exports: [...services, ...infrastructureProviders.map((p) => (p as { provide: unknown }).provide as never)],
+})
+export class AccountsModule {}

@@ -1,0 +1,10 @@
+/** Who is calling: the hub backend (a service API key) or a browser holding a connect session bound to one owner. */
+export type Principal =
+  | { kind: 'service'; name: string }
+  | { kind: 'session'; sessionId: string; ownerId: string; accountId: string | null; createdAccountIds: string[] };
+
+/** A session sees only the account it edits or the ones it created; anything else must look nonexistent. */
+export function canSee(p: Principal, account: { id: string; ownerId: string }): boolean {
+  if (p.kind === 'service') return true;
+  return account.ownerId === p.ownerId && (p.accountId === account.id || p.createdAccountIds.includes(account.id));
+}

@@ -1,0 +1,93 @@
+import { plainToInstance } from 'class-transformer';
+import { validateSync } from 'class-validator';
+import { EnvSchema } from './env.schema';
+
+export interface ServiceKey {
+  name: string;
+  key: string;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+const list = (raw: string): string[] =>
+  raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+
+function parseServiceKeys(raw: string, problems: string[]): ServiceKey[] {
+  const keys = list(raw).map((entry, i) => {
+    const at = entry.indexOf(':');
+    const name = at > 0 ? entry.slice(0, at) : '';
+    const key = at > 0 ? entry.slice(at + 1) : '';
+    if (!name || key.length < 32) problems.push(`SERVICE_API_KEYS entry ${i + 1} must be name:key with a key of 32+ characters`);
+    return { name, key };
+  });
+  if (!keys.length) problems.push('SERVICE_API_KEYS is required (name:key entries)');
+  return keys;
+}
+
+/**
+ * The validated, typed configuration. Built once from an environment record (process.env in the apps, an explicit
+ * record in tests); code reads configuration only through this object.
+ */
+export class AppConfig {
+  readonly port: number;
+  readonly databaseUrl: string;
+  readonly redisUrl: string;
+  readonly encryptionKeys: string;
+  readonly serviceKeys: ServiceKey[];
+  readonly outboundAllowedHosts: string[];
+  readonly outboundConnectTo: string[];
+  readonly tokenRefreshMarginSeconds: number;
+  readonly accountCheckIntervalSeconds: number;
+  readonly identityRateLimitPerMinute: number;
+  readonly logLevel: string;
+  readonly corsOrigins: string[];
+  readonly webhookUrl: string;
+  readonly webhookSecret: string;
+  readonly demoPage: boolean;
+  readonly outboundTimeoutMs: number;
+  readonly workerConcurrency: number;
+  readonly sweepIntervalMs: number;
+
+  constructor(env: Record<string, string | undefined>) {
+    const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+    const parsed = plainToInstance(EnvSchema, clean, { exposeDefaultValues: true });
+    const problems = validateSync(parsed, { whitelist: false }).map(
+      (e) => `${e.property} ${Object.values(e.constraints ?? {}).join(', ')}`,
+    );
+    const serviceKeys = parsed.SERVICE_API_KEYS ? parseServiceKeys(parsed.SERVICE_API_KEYS, problems) : [];
+    if (parsed.WEBHOOK_URL && !parsed.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
+    if (problems.length) throw new ConfigError(problems);
+
+    this.port = parsed.PORT;
+    this.databaseUrl = parsed.DATABASE_URL;
+    this.redisUrl = parsed.REDIS_URL;
+    this.encryptionKeys = parsed.ENCRYPTION_KEYS;
+    this.serviceKeys = serviceKeys;
+    this.outboundAllowedHosts = list(parsed.OUTBOUND_ALLOWED_HOSTS);
+    this.outboundConnectTo = list(parsed.OUTBOUND_CONNECT_TO);
+    this.tokenRefreshMarginSeconds = parsed.TOKEN_REFRESH_MARGIN_SECONDS;
+    this.accountCheckIntervalSeconds = parsed.ACCOUNT_CHECK_INTERVAL_SECONDS;
+    this.identityRateLimitPerMinute = parsed.IDENTITY_RATE_LIMIT_PER_MINUTE;
+    this.logLevel = parsed.LOG_LEVEL;
+    this.corsOrigins = list(parsed.CORS_ORIGINS);
+    this.webhookUrl = parsed.WEBHOOK_URL;
+    this.webhookSecret = parsed.WEBHOOK_SECRET;
+    this.demoPage = parsed.DEMO_PAGE;
+    this.outboundTimeoutMs = parsed.OUTBOUND_TIMEOUT_MS;
+    this.workerConcurrency = parsed.WORKER_CONCURRENCY;
+    this.sweepIntervalMs = parsed.SWEEP_INTERVAL_MS;
+  }
+
+  /** The refresh margin for a token of this lifetime: short-lived tokens use a quarter of their life (contract.md). */
+  refreshMarginFor(lifetimeSeconds: number): number {
+    return Math.min(this.tokenRefreshMarginSeconds, Math.floor(lifetimeSeconds / 4));
+  }
+}

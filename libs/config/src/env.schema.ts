@@ -1,0 +1,65 @@
+import { Transform } from 'class-transformer';
+import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
+
+const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
+const toBool = ({ value }: { value: unknown }) =>
+  value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1';
+
+/** Every environment variable the service reads, with its default (contract.md, "Configuration"). */
+export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/bitwarden_connect';
+
+export class EnvSchema {
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(65535)
+  PORT = 3000;
+
+  @IsString() @Matches(/^postgres(ql)?:\/\//, { message: 'must be a postgres:// URL' })
+  DATABASE_URL = DEFAULT_DATABASE_URL;
+
+  @IsString() @Matches(/^rediss?:\/\//, { message: 'must be a redis:// URL' })
+  REDIS_URL = 'redis://127.0.0.1:6379';
+
+  @IsString({ message: 'is required (id:base64 entries)' }) @IsNotEmpty({ message: 'is required (id:base64 entries)' })
+  ENCRYPTION_KEYS!: string;
+
+  @IsString({ message: 'is required (name:key entries)' }) @IsNotEmpty({ message: 'is required (name:key entries)' })
+  SERVICE_API_KEYS!: string;
+
+  @IsOptional() @IsString()
+  OUTBOUND_ALLOWED_HOSTS = '';
+
+  @IsOptional() @IsString()
+  OUTBOUND_CONNECT_TO = '';
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(3000)
+  TOKEN_REFRESH_MARGIN_SECONDS = 300;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(30 * 86400)
+  ACCOUNT_CHECK_INTERVAL_SECONDS = 21600;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  IDENTITY_RATE_LIMIT_PER_MINUTE = 10;
+
+  @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
+  LOG_LEVEL = 'info';
+
+  @IsOptional() @IsString()
+  CORS_ORIGINS = '';
+
+  @IsOptional() @IsString()
+  WEBHOOK_URL = '';
+
+  @IsOptional() @IsString()
+  WEBHOOK_SECRET = '';
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  DEMO_PAGE = false;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120000)
+  OUTBOUND_TIMEOUT_MS = 10000;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000)
+  WORKER_CONCURRENCY = 16;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3600000)
+  SWEEP_INTERVAL_MS = 2000;
+}

@@ -1,0 +1,3 @@
+export * from './app-config';
+export * from './config.module';
+export { DEFAULT_DATABASE_URL } from './env.schema';

@@ -1,0 +1,26 @@
+import { DataSource, DataSourceOptions } from 'typeorm';
+import { AccountEventEntity } from './entities/account-event.entity';
+import { AccountEntity } from './entities/account.entity';
+import { EncryptionKeyEntity } from './entities/encryption-key.entity';
+import { CreateAccounts1764000000000 } from './migrations/1764000000000-CreateAccounts';
+
+export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity];
+export const MIGRATIONS = [CreateAccounts1764000000000];
+
+/** One definition for the runtime, the migrate command and tests. Never synchronize: migrations only. */
+export function dataSourceOptions(databaseUrl: string, poolSize = 20): DataSourceOptions {
+  return {
+    type: 'postgres',
+    url: databaseUrl,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    synchronize: false,
+    migrationsRun: false,
+    migrationsTableName: 'typeorm_migrations',
+    logging: ['error'],
+    extra: { max: poolSize, connectionTimeoutMillis: 3000, statement_timeout: 15000 },
+  };
+}
+
+export const createDataSource = (databaseUrl: string, poolSize?: number) =>
+  new DataSource(dataSourceOptions(databaseUrl, poolSize));

@@ -1,0 +1,3 @@
+export * from './jobs';
+export * from './job-producer';
+export * from './queue.module';
