@@ -1,0 +1,10 @@
+export { canonicalizeBaseUrl, resolveRegion, parseClientId, normalizeSecret } from './url-rules';
+export type { UrlField, Region } from './url-rules';
+export { OutboundPolicy, normalizeHostname } from './outbound-policy';
+export type { OutboundPolicyOptions, ResolvedAddress, Resolver } from './outbound-policy';
+export { createGuardedAgent, guardedLookup } from './guarded-agent';
+export type { GuardedAgentOptions } from './guarded-agent';
+export { SsrfBlockedError, isSsrfBlockedError } from './ssrf-blocked.error';
+export { BitwardenClient, deviceIdentifierFor } from './bitwarden.client';
+export type { BitwardenClientOptions, ExchangeTokenInput, TokenResponse, ServerFlavor } from './bitwarden.client';
+export { classifyTransportError, parseRetryAfter, causeChain } from './upstream-errors';
