@@ -11,6 +11,12 @@ import { LinkInput } from './link-input';
 import { TokenService } from './token.service';
 import { UpstreamMetrics } from './upstream.metrics';
 import { UpstreamService } from './upstream.service';
+import { ConnectSessionsRepository } from './sessions/connect-sessions.repository';
+import { ConnectSessionsService } from './sessions/connect-sessions.service';
+import { IdempotencyRepository } from './idempotency/idempotency.repository';
+import { IdempotencyService } from './idempotency/idempotency.service';
+import { EncryptionKeysRepository } from './keys/encryption-keys.repository';
+import { KeyringCheck } from './keys/keyring-check';
 
 const services = [
   AccountsRepository,
@@ -23,6 +29,12 @@ const services = [
   TokenService,
   UpstreamMetrics,
   UpstreamService,
+  ConnectSessionsRepository,
+  ConnectSessionsService,
+  IdempotencyRepository,
+  IdempotencyService,
+  EncryptionKeysRepository,
+  KeyringCheck,
 ];
 
 /** The accounts domain shared by the API and the worker (Redis, queue and config modules are global). */

@@ -11,3 +11,8 @@ export * from './token.service';
 export * from './upstream.service';
 export * from './upstream.metrics';
 export * from './distributed-lock';
+export * from './sessions/connect-sessions.service';
+export * from './link-input';
+export * from './idempotency/idempotency.service';
+export * from './keys/encryption-keys.repository';
+export * from './keys/keyring-check';

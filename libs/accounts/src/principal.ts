@@ -1,7 +1,7 @@
 /** Who is calling: the hub backend (a service API key) or a browser holding a connect session bound to one owner. */
 export type Principal =
   | { kind: 'service'; name: string }
-  | { kind: 'session'; sessionId: string; ownerId: string; accountId: string | null; createdAccountIds: string[] };
+  | { kind: 'session'; sessionId: string; ownerId: string; accountId: string | null; createdAccountIds: string[]; label: string | null };
 
 /** A session sees only the account it edits or the ones it created; anything else must look nonexistent. */
 export function canSee(p: Principal, account: { id: string; ownerId: string }): boolean {

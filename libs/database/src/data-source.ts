@@ -1,11 +1,14 @@
 import { DataSource, DataSourceOptions } from 'typeorm';
 import { AccountEventEntity } from './entities/account-event.entity';
 import { AccountEntity } from './entities/account.entity';
+import { ConnectSessionEntity } from './entities/connect-session.entity';
 import { EncryptionKeyEntity } from './entities/encryption-key.entity';
+import { IdempotencyKeyEntity } from './entities/idempotency-key.entity';
 import { CreateAccounts1764000000000 } from './migrations/1764000000000-CreateAccounts';
+import { CreateSessionsAndIdempotency1764000001000 } from './migrations/1764000001000-CreateSessionsAndIdempotency';
 
-export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity];
-export const MIGRATIONS = [CreateAccounts1764000000000];
+export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity, ConnectSessionEntity, IdempotencyKeyEntity];
+export const MIGRATIONS = [CreateAccounts1764000000000, CreateSessionsAndIdempotency1764000001000];
 
 /** One definition for the runtime, the migrate command and tests. Never synchronize: migrations only. */
 export function dataSourceOptions(databaseUrl: string, poolSize = 20): DataSourceOptions {

@@ -1,0 +1,42 @@
+import { DynamicModule, Module } from '@nestjs/common';
+import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { TerminusModule } from '@nestjs/terminus';
+import { LoggerModule } from 'nestjs-pino';
+import { AccountsModule } from '@app/accounts';
+import { AppConfig, ConfigModule } from '@app/config';
+import { QueueModule } from '@app/queue';
+import { RedisModule } from '@app/redis';
+import { AccountsController } from './accounts/accounts.controller';
+import { ConnectSessionsController } from './accounts/connect-sessions.controller';
+import { LinkFlow } from './accounts/link.flow';
+import { TokensController } from './accounts/tokens.controller';
+import { AuthGuard } from './common/auth';
+import { ErrorFilter } from './common/error.filter';
+import { loggerParams } from './common/logging';
+import { validationPipe } from './common/validation';
+import { HealthController } from './health/health.controller';
+import { MetricsController } from './health/metrics.controller';
+
+@Module({})
+export class ApiModule {
+  static forRoot(env: Record<string, string | undefined> = process.env): DynamicModule {
+    return {
+      module: ApiModule,
+      imports: [
+        ConfigModule.forRoot(env),
+        LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerParams }),
+        RedisModule,
+        QueueModule,
+        AccountsModule,
+        TerminusModule.forRoot({ logger: false }),
+      ],
+      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController],
+      providers: [
+        LinkFlow,
+        { provide: APP_GUARD, useClass: AuthGuard },
+        { provide: APP_FILTER, useClass: ErrorFilter },
+        { provide: APP_PIPE, useValue: validationPipe },
+      ],
+    };
+  }
+}

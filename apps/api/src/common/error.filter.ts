@@ -1,0 +1,69 @@
+import { ArgumentsHost, Catch, ExceptionFilter, HttpException, Logger } from '@nestjs/common';
+import { Request, Response } from 'express';
+import { AppError, ErrorCode, ERROR_STATUS } from '@app/common';
+import { CryptoError } from '@app/crypto';
+import { QueryFailedError } from 'typeorm';
+
+const BY_STATUS: Record<number, [ErrorCode, string]> = {
+  400: ['validation_failed', 'The request is not valid.'],
+  401: ['unauthorized', 'A valid credential is required.'],
+  403: ['forbidden', 'This credential may not do that.'],
+  404: ['not_found', 'Not found.'],
+  413: ['payload_too_large', 'The request body is larger than 16 KiB.'],
+  429: ['rate_limited', 'Too many requests. Try again later.'],
+};
+
+const DB_DOWN = /ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT|the database system is (starting up|shutting down)|terminating connection/i;
+
+/** Turns every failure into contract.md's `{"error": {code, message, fields?}}`; nothing internal leaks out. */
+@Catch()
+export class ErrorFilter implements ExceptionFilter {
+  private readonly logger = new Logger('ErrorFilter');
+
+  catch(exception: unknown, host: ArgumentsHost): void {
+    const res = host.switchToHttp().getResponse<Response>();
+    const req = host.switchToHttp().getRequest<Request>();
+    const err = this.toAppError(exception, req);
+    if (err.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.extra.retryAfterSeconds));
+    const body: { code: string; message: string; fields?: Record<string, string> } = { code: err.code, message: err.message };
+    if (err.extra.fields && Object.keys(err.extra.fields).length) body.fields = err.extra.fields;
+    res.status(ERROR_STATUS[err.code]).json({ error: body });
+  }
+
+  private toAppError(e: unknown, req: Request): AppError {
+    if (e instanceof AppError) return e;
+    if (e instanceof HttpException) {
+      const status = e.getStatus();
+      const [code, message] = BY_STATUS[status] ?? ['internal_error', 'Something went wrong on our side.'];
+      if (status === 429) return new AppError(code, message, { retryAfterSeconds: this.retryAfterOf(req) });
+      if (status >= 500) this.logger.error({ err: this.describe(e), path: req.path }, 'unhandled http exception');
+      if (status === 400 && /JSON/i.test(e.message)) return new AppError(code, 'The body is not valid JSON.');
+      return new AppError(code, message);
+    }
+    const bodyParser = e as { type?: string; status?: number };
+    if (bodyParser?.type === 'entity.too.large') return new AppError('payload_too_large', BY_STATUS[413][1]);
+    if (bodyParser?.type === 'entity.parse.failed') return new AppError('validation_failed', 'The body is not valid JSON.');
+    if (bodyParser?.status === 400 || bodyParser?.status === 415) return new AppError('validation_failed', 'The body could not be read.');
+    const text = this.describe(e);
+    if (DB_DOWN.test(text) || (e instanceof QueryFailedError && DB_DOWN.test(e.message))) {
+      return new AppError('unavailable', 'The service cannot reach its database right now. Try again shortly.');
+    }
+    if (e instanceof CryptoError) {
+      this.logger.error({ reason: e.reason, path: req.path }, 'stored secret could not be decrypted');
+      return new AppError('internal_error', 'A stored credential could not be decrypted. The operator has to check the encryption keys.');
+    }
+    this.logger.error({ err: text, path: req.path }, 'unhandled error');
+    return new AppError('internal_error', 'Something went wrong on our side.');
+  }
+
+  private retryAfterOf(req: Request): number {
+    const h = req.res?.getHeader('Retry-After') ?? req.res?.getHeader('Retry-After-default');
+    return Math.max(1, Number(h) || 60);
+  }
+
+  /** Error name and message only (no stack, no request body): never a place for a secret to slip through. */
+  private describe(e: unknown): string {
+    if (e instanceof Error) return `${e.name}: ${e.message}${e.cause instanceof Error ? ` (cause: ${e.cause.message})` : ''}`;
+    return String(e);
+  }
+}

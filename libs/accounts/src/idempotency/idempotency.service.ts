@@ -1,0 +1,56 @@
+import { Injectable } from '@nestjs/common';
+import { createHash } from 'node:crypto';
+import { AppError } from '@app/common';
+import { IdempotencyRepository } from './idempotency.repository';
+
+export interface StoredResponse<T> {
+  status: number;
+  body: T;
+}
+
+const TTL_MS = 24 * 3600 * 1000;
+const WAIT_MS = 30_000;
+
+/** A stable fingerprint of a JSON body (keys sorted), so the same body in another key order still matches. */
+export function fingerprint(parts: unknown[]): string {
+  const canon = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(canon) : v && typeof v === 'object' ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, canon((v as Record<string, unknown>)[k])])) : v;
+  return createHash('sha256').update(JSON.stringify(parts.map(canon))).digest('hex');
+}
+
+/**
+ * Idempotency-Key handling: the first request with a key runs, later ones with the same key and body get its
+ * response (waiting while it is still running, so a double submit makes one upstream exchange), and the same key
+ * with another body is 422. A failed first request releases the key: nothing is remembered of a failure.
+ */
+@Injectable()
+export class IdempotencyService {
+  constructor(private readonly repo: IdempotencyRepository) {}
+
+  async run<T>(scope: string, requestHash: string, fn: () => Promise<StoredResponse<T>>): Promise<StoredResponse<T>> {
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      if (await this.repo.claim(scope, requestHash, TTL_MS)) break;
+      const existing = await this.repo.find(scope);
+      if (!existing) continue; // released between our insert and read: claim again
+      if (existing.expiresAt.getTime() < Date.now()) {
+        await this.repo.release(scope);
+        continue;
+      }
+      if (existing.requestHash !== requestHash) {
+        throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.');
+      }
+      if (existing.statusCode !== null) return { status: existing.statusCode, body: existing.responseBody as T };
+      if (Date.now() > deadline) throw new AppError('unavailable', 'The first request with this Idempotency-Key is still running. Try again shortly.');
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    try {
+      const res = await fn();
+      await this.repo.complete(scope, res.status, res.body);
+      return res;
+    } catch (e) {
+      await this.repo.release(scope).catch(() => undefined);
+      throw e;
+    }
+  }
+}
