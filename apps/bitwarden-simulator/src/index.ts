@@ -1,0 +1,15 @@
+// Public API of the Bitwarden simulator (@app/simulator).
+export { startSimulator } from './server';
+export type {
+  Counters,
+  CreateOrgInput,
+  Fault,
+  FaultKind,
+  RealmCounters,
+  RealmMode,
+  SimConfig,
+  SimOrg,
+  SimulatorHandle,
+  SimulatorOptions,
+  TokenLogEntry,
+} from './types';
