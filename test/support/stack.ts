@@ -74,3 +74,26 @@ export async function startApi(simPort: number, overrides: Record<string, string
 export const US = { apiBaseUrl: 'https://api.bitwarden.com', identityBaseUrl: 'https://identity.bitwarden.com' };
 export const EU = { apiBaseUrl: 'https://api.bitwarden.eu', identityBaseUrl: 'https://identity.bitwarden.eu' };
 export const SELF = { apiBaseUrl: 'https://bw.selfhosted.test/api', identityBaseUrl: 'https://bw.selfhosted.test/identity' };
+
+/** The real worker (sweep + BullMQ workers) in this process, configured for the simulator. */
+export async function startWorker(simPort: number, overrides: Record<string, string> = {}) {
+  await migrateOnce();
+  const { createWorker } = await import('../../apps/worker/src/bootstrap');
+  return createWorker(baseEnv(simPort, { SWEEP_INTERVAL_MS: '200', WORKER_LOCK_MS: '5000', ...overrides }));
+}
+
+/** Polls until `fn` returns a truthy value or the time is up. */
+export async function eventually<T>(fn: () => Promise<T | null | undefined | false>, timeoutMs: number, what = 'condition'): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  for (;;) {
+    try {
+      const v = await fn();
+      if (v) return v;
+    } catch (e) {
+      last = e;
+    }
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}

@@ -11,6 +11,8 @@ import { IssuedToken, UpstreamService } from './upstream.service';
 export type CheckResult =
   | { kind: 'ok'; account: AccountEntity; token: IssuedToken }
   | { kind: 'failed'; account: AccountEntity; error: AppError }
+  /** A transient failure the caller chose to handle itself (nothing was written). */
+  | { kind: 'transient'; error: AppError }
   | { kind: 'superseded' };
 
 /**
@@ -28,7 +30,7 @@ export class AccountChecker {
   ) {}
 
   /** Throws BudgetExhausted when no slot came within maxWaitMs; every other failure is recorded and returned. */
-  async check(account: AccountEntity, priority: BudgetPriority, maxWaitMs: number): Promise<CheckResult> {
+  async check(account: AccountEntity, priority: BudgetPriority, maxWaitMs: number, opts: { recordTransient?: boolean } = {}): Promise<CheckResult> {
     const secret = this.secrets.openSecret(account);
     let token: IssuedToken;
     try {
@@ -39,6 +41,7 @@ export class AccountChecker {
       );
     } catch (e) {
       if (!(e instanceof AppError)) throw e;
+      if (opts.recordTransient === false && !isRejection(e)) return { kind: 'transient', error: e };
       return this.recordFailure(account, e);
     }
     const updated = await this.recordSuccess(account, token);

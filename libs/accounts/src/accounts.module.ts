@@ -17,6 +17,9 @@ import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
 import { EncryptionKeysRepository } from './keys/encryption-keys.repository';
 import { KeyringCheck } from './keys/keyring-check';
+import { AccountJobs } from './scheduling/account-jobs.service';
+import { HostBreaker } from './scheduling/host-breaker';
+import { Sweeper } from './scheduling/sweeper.service';
 
 const services = [
   AccountsRepository,
@@ -35,6 +38,9 @@ const services = [
   IdempotencyService,
   EncryptionKeysRepository,
   KeyringCheck,
+  AccountJobs,
+  HostBreaker,
+  Sweeper,
 ];
 
 /** The accounts domain shared by the API and the worker (Redis, queue and config modules are global). */

@@ -101,7 +101,9 @@ export class AccountsService {
     } catch (e) {
       throw this.upstream.budgetError(e);
     }
-    if (result.kind === 'superseded') return (await this.repo.findById(account.id)) ?? Promise.reject(notFound());
+    if (result.kind === 'superseded' || result.kind === 'transient') {
+      return (await this.repo.findById(account.id)) ?? Promise.reject(notFound());
+    }
     return result.account;
   }
 

@@ -16,3 +16,6 @@ export * from './link-input';
 export * from './idempotency/idempotency.service';
 export * from './keys/encryption-keys.repository';
 export * from './keys/keyring-check';
+export * from './scheduling/account-jobs.service';
+export * from './scheduling/host-breaker';
+export * from './scheduling/sweeper.service';

@@ -88,7 +88,7 @@ export class TokenService {
             throw this.upstream.budgetError(e);
           });
           if (result.kind === 'ok') return result.account;
-          if (result.kind === 'failed') {
+          if (result.kind === 'failed' || result.kind === 'transient') {
             if (result.error.code === 'credentials_rejected') throw relinkError();
             throw result.error;
           }

@@ -55,6 +55,7 @@ export class AppConfig {
   readonly outboundTimeoutMs: number;
   readonly workerConcurrency: number;
   readonly sweepIntervalMs: number;
+  readonly workerLockMs: number;
 
   constructor(env: Record<string, string | undefined>) {
     const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -64,6 +65,7 @@ export class AppConfig {
     );
     const serviceKeys = parsed.SERVICE_API_KEYS ? parseServiceKeys(parsed.SERVICE_API_KEYS, problems) : [];
     if (parsed.WEBHOOK_URL && !parsed.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
+    if (parsed.WORKER_LOCK_MS <= parsed.OUTBOUND_TIMEOUT_MS) problems.push('WORKER_LOCK_MS must be longer than OUTBOUND_TIMEOUT_MS');
     if (problems.length) throw new ConfigError(problems);
 
     this.port = parsed.PORT;
@@ -84,6 +86,7 @@ export class AppConfig {
     this.outboundTimeoutMs = parsed.OUTBOUND_TIMEOUT_MS;
     this.workerConcurrency = parsed.WORKER_CONCURRENCY;
     this.sweepIntervalMs = parsed.SWEEP_INTERVAL_MS;
+    this.workerLockMs = parsed.WORKER_LOCK_MS;
   }
 
   /** The refresh margin for a token of this lifetime: short-lived tokens use a quarter of their life (contract.md). */

@@ -62,4 +62,7 @@ export class EnvSchema {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(3600000)
   SWEEP_INTERVAL_MS = 2000;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(2000) @Max(600000)
+  WORKER_LOCK_MS = 30000;
 }
