@@ -93,6 +93,8 @@ export class QueueRunner {
     if (this.watchdog) clearInterval(this.watchdog);
     const w = this.worker;
     if (!w) return;
-    await Promise.race([w.close(), new Promise((r) => setTimeout(r, timeoutMs))]);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([w.close(), new Promise((r) => (timer = setTimeout(r, timeoutMs)))]);
+    clearTimeout(timer);
   }
 }
