@@ -27,6 +27,7 @@ export function baseEnv(simPort: number, overrides: Record<string, string> = {})
     SERVICE_API_KEYS: `hub:${SERVICE_KEY}`,
     OUTBOUND_CONNECT_TO: SIM_HOSTS.map((h) => `${h}:443:127.0.0.1:${simPort}`).join(','),
     IDENTITY_RATE_LIMIT_PER_MINUTE: '10000',
+    LINK_RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     OUTBOUND_TIMEOUT_MS: '3000',
     ...overrides,

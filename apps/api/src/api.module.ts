@@ -1,11 +1,13 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
+import { ThrottlerModule } from '@nestjs/throttler';
+import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from '@app/accounts';
 import { AppConfig, ConfigModule } from '@app/config';
 import { QueueModule } from '@app/queue';
-import { RedisModule } from '@app/redis';
+import { RedisModule, RedisService } from '@app/redis';
 import { AccountsController } from './accounts/accounts.controller';
 import { ConnectSessionsController } from './accounts/connect-sessions.controller';
 import { LinkFlow } from './accounts/link.flow';
@@ -29,6 +31,16 @@ export class ApiModule {
         QueueModule,
         AccountsModule,
         TerminusModule.forRoot({ logger: false }),
+        ThrottlerModule.forRootAsync({
+          inject: [AppConfig, RedisService],
+          useFactory: (config: AppConfig, redis: RedisService) => ({
+            throttlers: [
+              { name: 'owner', ttl: 60_000, limit: config.linkRateLimitPerMinute },
+              { name: 'session', ttl: 60_000, limit: Math.max(1, Math.floor(config.linkRateLimitPerMinute / 2)) },
+            ],
+            storage: new ThrottlerStorageRedisService(redis.client),
+          }),
+        }),
       ],
       controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController],
       providers: [

@@ -20,6 +20,8 @@ import { KeyringCheck } from './keys/keyring-check';
 import { AccountJobs } from './scheduling/account-jobs.service';
 import { HostBreaker } from './scheduling/host-breaker';
 import { Sweeper } from './scheduling/sweeper.service';
+import { WebhookOutboxRepository } from './webhooks/webhook-outbox.repository';
+import { WebhookRelay } from './webhooks/webhook-relay.service';
 
 const services = [
   AccountsRepository,
@@ -41,6 +43,8 @@ const services = [
   AccountJobs,
   HostBreaker,
   Sweeper,
+  WebhookOutboxRepository,
+  WebhookRelay,
 ];
 
 /** The accounts domain shared by the API and the worker (Redis, queue and config modules are global). */

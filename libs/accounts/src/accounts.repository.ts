@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
+import { AppConfig } from '@app/config';
 import { AccountEntity, AccountEventEntity, AccountEventType, AccountStatus, Region } from '@app/database';
 
 export interface ListFilter {
@@ -22,6 +23,7 @@ export class AccountsRepository {
     @InjectRepository(AccountEntity) private readonly accounts: Repository<AccountEntity>,
     @InjectRepository(AccountEventEntity) private readonly events: Repository<AccountEventEntity>,
     @InjectDataSource() private readonly dataSource: DataSource,
+    private readonly config: AppConfig,
   ) {}
 
   findById(id: string): Promise<AccountEntity | null> {
@@ -127,9 +129,10 @@ export class AccountsRepository {
    */
   private async recordEvent(m: EntityManager, a: AccountEntity, type: AccountEventType, from: string | null, to: string, reason: string | null): Promise<void> {
     await m.query(
-      `INSERT INTO account_events (account_id, owner_id, type, seq, from_status, to_status, reason)
-       VALUES ($1, $2, $3, (SELECT coalesce(max(seq), 0) + 1 FROM account_events WHERE account_id = $1), $4, $5, $6)`,
-      [a.id, a.ownerId, type, from, to, reason],
+      `INSERT INTO account_events (account_id, owner_id, type, seq, from_status, to_status, reason, next_delivery_at)
+       VALUES ($1, $2, $3, (SELECT coalesce(max(seq), 0) + 1 FROM account_events WHERE account_id = $1), $4, $5, $6,
+               CASE WHEN $7::boolean THEN now() END)`,
+      [a.id, a.ownerId, type, from, to, reason, !!this.config.webhookUrl],
     );
   }
 }

@@ -24,6 +24,8 @@ export interface ListQuery {
 /** How long a link or re-link may queue for a slot of the identity host's budget before answering 503. */
 const LINK_BUDGET_WAIT_MS = 3000;
 
+const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const notFound = () => new AppError('not_found', 'No such account.');
 
 @Injectable()
@@ -48,7 +50,9 @@ export class AccountsService {
     for (let attempt = 0; attempt < 3; attempt++) {
       const existing = await this.repo.findByNaturalKey(ownerId, creds.identityBaseUrl, creds.organizationId);
       if (existing) {
-        const updated = await this.swapCredentials(existing, creds, token, label);
+        // No compare-and-set here: concurrent identical links all hold proven credentials, so the last write may win
+        // (with the CAS, N concurrent links exhausted the retries and answered 503). Null only if the row was deleted.
+        const updated = await this.swapCredentials(existing, creds, token, label, false);
         if (updated) return { account: mapAccount(updated), created: false };
         continue;
       }
@@ -127,6 +131,9 @@ export class AccountsService {
 
   /** Deletes the row (secret and cached token go with it) and any pending jobs; the history stays. */
   async delete(id: string): Promise<void> {
+    // A malformed id is simply not found (it used to reach Postgres' uuid cast and answer 500).
+    if (!UUID_RE.test(id)) throw notFound();
+    id = id.toLowerCase();
     const gone = await this.repo.delete(id);
     if (!gone) throw notFound();
     await Promise.all([
@@ -136,7 +143,7 @@ export class AccountsService {
   }
 
   async visible(p: Principal, id: string): Promise<AccountEntity> {
-    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw notFound();
+    if (!UUID_RE.test(id)) throw notFound();
     const account = await this.repo.findById(id.toLowerCase());
     if (!account || !canSee(p, account)) throw notFound();
     return account;
@@ -172,7 +179,7 @@ export class AccountsService {
     });
   }
 
-  private swapCredentials(current: AccountEntity, creds: LinkCredentials, token: IssuedToken, label: string | null | undefined) {
+  private swapCredentials(current: AccountEntity, creds: LinkCredentials, token: IssuedToken, label: string | null | undefined, compareAndSet = true) {
     const now = new Date();
     const secret = this.secrets.sealSecret(current, creds.clientSecret);
     return this.repo.update(
@@ -190,7 +197,7 @@ export class AccountsService {
         secretKeyId: secret.keyId,
         credentialsVersion: current.credentialsVersion + 1,
       },
-      { expectedCredentialsVersion: current.credentialsVersion, relinked: true },
+      { expectedCredentialsVersion: compareAndSet ? current.credentialsVersion : undefined, relinked: true },
     );
   }
 }

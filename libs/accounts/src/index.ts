@@ -19,3 +19,5 @@ export * from './keys/keyring-check';
 export * from './scheduling/account-jobs.service';
 export * from './scheduling/host-breaker';
 export * from './scheduling/sweeper.service';
+export * from './webhooks/webhook-relay.service';
+export * from './webhooks/webhook-signature';

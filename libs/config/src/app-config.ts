@@ -56,6 +56,7 @@ export class AppConfig {
   readonly workerConcurrency: number;
   readonly sweepIntervalMs: number;
   readonly workerLockMs: number;
+  readonly linkRateLimitPerMinute: number;
 
   constructor(env: Record<string, string | undefined>) {
     const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -87,6 +88,7 @@ export class AppConfig {
     this.workerConcurrency = parsed.WORKER_CONCURRENCY;
     this.sweepIntervalMs = parsed.SWEEP_INTERVAL_MS;
     this.workerLockMs = parsed.WORKER_LOCK_MS;
+    this.linkRateLimitPerMinute = parsed.LINK_RATE_LIMIT_PER_MINUTE;
   }
 
   /** The refresh margin for a token of this lifetime: short-lived tokens use a quarter of their life (contract.md). */

@@ -65,4 +65,7 @@ export class EnvSchema {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(2000) @Max(600000)
   WORKER_LOCK_MS = 30000;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000000)
+  LINK_RATE_LIMIT_PER_MINUTE = 20;
 }

@@ -4,7 +4,6 @@
  */
 export enum QueueName {
   Accounts = 'accounts',
-  Webhooks = 'webhooks',
 }
 
 export enum JobName {
@@ -12,21 +11,17 @@ export enum JobName {
   CheckAccount = 'check-account',
   /** Renew the cached token of an account in active use ahead of expiry. */
   RefreshToken = 'refresh-token',
-  /** Deliver one webhook event from the outbox. */
-  DeliverWebhook = 'deliver-webhook',
 }
 
 export type JobItem =
   | { name: JobName.CheckAccount; data: { accountId: string } }
-  | { name: JobName.RefreshToken; data: { accountId: string } }
-  | { name: JobName.DeliverWebhook; data: { eventId: string } };
+  | { name: JobName.RefreshToken; data: { accountId: string } };
 
 export type JobData<N extends JobName> = Extract<JobItem, { name: N }>['data'];
 
 export const JOB_QUEUE: Record<JobName, QueueName> = {
   [JobName.CheckAccount]: QueueName.Accounts,
   [JobName.RefreshToken]: QueueName.Accounts,
-  [JobName.DeliverWebhook]: QueueName.Webhooks,
 };
 
 /** Deterministic ids give "one pending job per account" (BullMQ ignores an add whose id still exists). No ':' allowed. */
@@ -36,8 +31,6 @@ export function jobIdFor(item: JobItem): string {
       return `check-${item.data.accountId}`;
     case JobName.RefreshToken:
       return `refresh-${item.data.accountId}`;
-    case JobName.DeliverWebhook:
-      return `webhook-${item.data.eventId}`;
   }
 }
 
@@ -45,5 +38,4 @@ export function jobIdFor(item: JobItem): string {
 export const JOB_PRIORITY: Record<JobName, number> = {
   [JobName.RefreshToken]: 1,
   [JobName.CheckAccount]: 5,
-  [JobName.DeliverWebhook]: 1,
 };

@@ -1,8 +1,9 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Res, UseGuards } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Response } from 'express';
 import { AccountView, Principal } from '@app/accounts';
 import { Caller, SessionAllowed } from '../common/auth';
+import { LinkThrottleGuard } from '../common/link-throttle.guard';
 import { AccountListResponse, AccountResponse, ErrorResponse, LinkAccountDto, ListAccountsQuery, RelinkAccountDto } from './accounts.dto';
 import { LinkFlow } from './link.flow';
 
@@ -15,6 +16,8 @@ export class AccountsController {
 
   @Post()
   @SessionAllowed()
+  @UseGuards(LinkThrottleGuard)
+  @ApiResponse({ status: 429, type: ErrorResponse, description: 'rate_limited (Retry-After set)' })
   @ApiOperation({ summary: 'Link a Bitwarden organization (tested before anything is stored)' })
   @ApiResponse({ status: 201, type: AccountResponse, description: 'linked' })
   @ApiResponse({ status: 200, type: AccountResponse, description: 'same owner + organization + identity URL: re-verified and updated' })
@@ -42,6 +45,8 @@ export class AccountsController {
 
   @Put(':id/credentials')
   @SessionAllowed()
+  @UseGuards(LinkThrottleGuard)
+  @ApiResponse({ status: 429, type: ErrorResponse, description: 'rate_limited (Retry-After set)' })
   @ApiOperation({ summary: 'Re-link: new credentials are tested first and swapped in only if they work' })
   @ApiResponse({ status: 200, type: AccountResponse })
   @ApiResponse({ status: 422, type: ErrorResponse })

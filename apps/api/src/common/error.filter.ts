@@ -13,6 +13,7 @@ const BY_STATUS: Record<number, [ErrorCode, string]> = {
   429: ['rate_limited', 'Too many requests. Try again later.'],
 };
 
+const REDIS_DOWN = /enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Reached the max retries per request/;
 const DB_DOWN = /ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT|the database system is (starting up|shutting down)|terminating connection/i;
 
 /** Turns every failure into contract.md's `{"error": {code, message, fields?}}`; nothing internal leaks out. */
@@ -45,6 +46,9 @@ export class ErrorFilter implements ExceptionFilter {
     if (bodyParser?.type === 'entity.parse.failed') return new AppError('validation_failed', 'The body is not valid JSON.');
     if (bodyParser?.status === 400 || bodyParser?.status === 415) return new AppError('validation_failed', 'The body could not be read.');
     const text = this.describe(e);
+    if (REDIS_DOWN.test(text)) {
+      return new AppError('unavailable', 'The service cannot reach its Redis store right now. Try again shortly.');
+    }
     if (DB_DOWN.test(text) || (e instanceof QueryFailedError && DB_DOWN.test(e.message))) {
       return new AppError('unavailable', 'The service cannot reach its database right now. Try again shortly.');
     }
