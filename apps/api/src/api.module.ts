@@ -18,6 +18,7 @@ import { loggerParams } from './common/logging';
 import { validationPipe } from './common/validation';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
+import { DemoController } from './demo/demo.controller';
 
 @Module({})
 export class ApiModule {
@@ -42,7 +43,7 @@ export class ApiModule {
           }),
         }),
       ],
-      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController],
+      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController, DemoController],
       providers: [
         LinkFlow,
         { provide: APP_GUARD, useClass: AuthGuard },
