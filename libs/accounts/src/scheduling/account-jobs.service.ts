@@ -55,6 +55,8 @@ export class AccountJobs {
     }
     const margin = this.config.refreshMarginFor(lifetime) * 1000;
     if (account.tokenEnc && account.tokenExpiresAt && account.tokenExpiresAt.getTime() - now > margin * 1.1) {
+      // Someone renewed it meanwhile (a sync job's exchange): come back when this token nears its end.
+      await this.repo.reschedule(account.id, { refreshAt: new Date(account.tokenExpiresAt.getTime() - margin * (1 + 0.1 * Math.random())) });
       return { kind: 'skipped', detail: 'token already renewed' };
     }
     // Same lock as the API's token path, so a sync job and this job never both exchange for one account.
