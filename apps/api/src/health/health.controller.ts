@@ -1,6 +1,6 @@
 import { Controller, Get, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { HealthCheckService, TypeOrmHealthIndicator } from '@nestjs/terminus';
+import { HealthCheckService, HealthIndicatorService, TypeOrmHealthIndicator } from '@nestjs/terminus';
 import { Response } from 'express';
 import { RedisService } from '@app/redis';
 import { Public } from '../common/auth';
@@ -12,6 +12,7 @@ export class HealthController {
   constructor(
     private readonly health: HealthCheckService,
     private readonly db: TypeOrmHealthIndicator,
+    private readonly indicators: HealthIndicatorService,
     private readonly redis: RedisService,
   ) {}
 
@@ -28,12 +29,14 @@ export class HealthController {
         await this.health.check([
           () => this.db.pingCheck('postgres', { timeout: 1500 }),
           async () => {
+            const redis = this.indicators.check('redis');
+            let timer: NodeJS.Timeout | undefined;
             const ok = await Promise.race([
               this.redis.client.ping().then(() => true, () => false),
-              new Promise<boolean>((r) => setTimeout(() => r(false), 1500)),
+              new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 1500))),
             ]);
-            if (!ok) throw Object.assign(new Error('redis is down'), { causes: { redis: { status: 'down' } } });
-            return { redis: { status: 'up' } };
+            clearTimeout(timer);
+            return ok ? redis.up() : redis.down({ message: 'Redis does not answer' });
           },
         ]),
       );
