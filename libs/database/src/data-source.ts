@@ -20,7 +20,8 @@ export function dataSourceOptions(databaseUrl: string, poolSize = 20): DataSourc
     synchronize: false,
     migrationsRun: false,
     migrationsTableName: 'typeorm_migrations',
-    logging: ['error'],
+    // Off: TypeORM would print failed queries with their parameters to the console; errors still propagate.
+    logging: false,
     extra: { max: poolSize, connectionTimeoutMillis: 3000, statement_timeout: 15000 },
   };
 }

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
 import { Agent, fetch } from 'undici';
 import { AppConfig } from '@app/config';
-import { createGuardedAgent, OutboundPolicy } from '@app/bitwarden';
+import { canonicalizeBaseUrl, createGuardedAgent, OutboundPolicy } from '@app/bitwarden';
 import { OutboxEvent, WebhookOutboxRepository } from './webhook-outbox.repository';
 import { signWebhook } from './webhook-signature';
 
@@ -42,8 +42,26 @@ export class WebhookRelay implements OnApplicationShutdown {
     return !!this.config.webhookUrl;
   }
 
+  /**
+   * The webhook URL obeys the same URL rules as Bitwarden URLs (https, or http only for an allowed host; no
+   * userinfo, query or fragment); its address is checked at connect time by the guarded agent.
+   */
+  private urlProblem(): string | null {
+    try {
+      canonicalizeBaseUrl(this.config.webhookUrl, 'apiBaseUrl', this.policy);
+      return null;
+    } catch (e) {
+      return (e as Error).message;
+    }
+  }
+
   async runOnce(now = new Date()): Promise<number> {
     if (!this.enabled) return 0;
+    const problem = this.urlProblem();
+    if (problem) {
+      this.logger.error({ problem }, 'WEBHOOK_URL is not allowed: events stay in the outbox');
+      return 0;
+    }
     const events = await this.outbox.claimDue(now, new Date(now.getTime() + LEASE_MS), BATCH);
     let delivered = 0;
     // In order per batch: receivers also get a per-account sequence number to order by.
