@@ -57,7 +57,11 @@ export class TokenService {
       return this.view(account);
     }
     this.metrics.tokenRequests.inc({ result: 'miss' });
-    account = await this.singleFlight(id, () => this.renew(id, minValiditySeconds));
+    // A flight started by a caller who asked for less may end with a token too short for us: then fly once more.
+    for (let attempt = 0; attempt < 2; attempt++) {
+      account = await this.singleFlight(id, () => this.renew(id, minValiditySeconds));
+      if (this.usable(account, minValiditySeconds)) break;
+    }
     if (!this.usable(account, minValiditySeconds)) {
       throw new AppError(
         'provider_error',
@@ -129,7 +133,9 @@ export class TokenService {
 
   private async touch(a: AccountEntity): Promise<void> {
     const now = Date.now();
-    if (a.lastTokenRequestAt && now - a.lastTokenRequestAt.getTime() < TOUCH_EVERY_MS) return;
+    // Short-lived tokens need fresher "last used" marks, or an account in use could look idle to the worker.
+    const every = Math.min(TOUCH_EVERY_MS, (a.tokenLifetimeSeconds ?? 3600) * 250);
+    if (a.lastTokenRequestAt && now - a.lastTokenRequestAt.getTime() < every) return;
     const lastTokenRequestAt = new Date(now);
     // Becoming "in active use" schedules a renewal ahead of expiry for the cached token.
     const refreshAt =

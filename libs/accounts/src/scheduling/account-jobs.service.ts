@@ -79,7 +79,7 @@ export class AccountJobs {
       probing = await this.breaker.tryProbe(host, state.probeIntervalMs);
       if (!probing) {
         // The host is down: postpone without touching the account's status, and look again after the next probe.
-        const at = Date.now() + state.probeIntervalMs * (1 + Math.random());
+        const at = Date.now() + Math.min(state.probeIntervalMs * (1 + Math.random()), this.config.accountCheckIntervalSeconds * 1000);
         await this.repo.reschedule(account.id, priority === 'background' ? { nextCheckAt: new Date(at) } : { refreshAt: new Date(at) });
         return { kind: 'skipped', detail: `host ${host} is in outage` };
       }
@@ -101,7 +101,7 @@ export class AccountJobs {
     // A transient failure: a host-wide outage postpones checks instead of degrading every account one by one.
     const e: AppError = result.error;
     if (probing) {
-      await this.breaker.probeFailed(host, state.open ? state.probeIntervalMs : 5000);
+      await this.breaker.probeFailed(host, state.open ? state.probeIntervalMs : 5000, this.config.accountCheckIntervalSeconds * 1000);
       await this.repo.reschedule(account.id, { nextCheckAt: backoffCheck(new Date(), 1, this.config.accountCheckIntervalSeconds) });
       return { kind: 'skipped', detail: `probe of ${host} failed: ${e.code}` };
     }

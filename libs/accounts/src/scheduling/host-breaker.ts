@@ -59,9 +59,9 @@ export class HostBreaker {
     return (await this.redis.client.set(this.keys(host).probe, '1', 'PX', probeIntervalMs, 'NX')) === 'OK';
   }
 
-  /** The probe failed: wait longer before the next one. */
-  async probeFailed(host: string, probeIntervalMs: number): Promise<void> {
-    const next = Math.min(MAX_PROBE_MS, probeIntervalMs * 2);
+  /** The probe failed: wait longer before the next one (never longer than `capMs`, the check interval). */
+  async probeFailed(host: string, probeIntervalMs: number, capMs: number): Promise<void> {
+    const next = Math.max(FIRST_PROBE_MS, Math.min(MAX_PROBE_MS, capMs, probeIntervalMs * 2));
     await this.redis.client.set(this.keys(host).open, String(next), 'PX', 24 * 3600_000);
   }
 
