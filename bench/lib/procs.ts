@@ -42,6 +42,11 @@ export async function freePort(): Promise<number> {
 }
 
 /** Polls until fn() is truthy or the time is up. */
+/** Rejects as soon as the process ends (a boot failure should not wait out a timeout). */
+function orExit<T>(proc: Proc, p: Promise<T>): Promise<T> {
+  return Promise.race([p, proc.exited.then((code) => Promise.reject(new Error(`${proc.name} exited (${code}): ${proc.output().slice(-2000)}`)))]);
+}
+
 export async function waitFor<T>(fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
@@ -124,10 +129,7 @@ export async function startApiProc(env: Record<string, string>, port?: number, n
   const p = port ?? (await freePort());
   const proc = spawnNode(name, 'apps/api/src/main.js', { ...env, PORT: String(p) });
   const url = `http://127.0.0.1:${p}`;
-  await waitFor(async () => {
-    if (!proc.alive()) throw new Error(`${name} exited: ${proc.output().slice(-2000)}`);
-    return httpOk(`${url}/health/live`);
-  }, 60_000, `${name} to listen`).catch((e) => {
+  await orExit(proc, waitFor(() => httpOk(`${url}/health/live`), 60_000, `${name} to listen`)).catch((e) => {
     proc.kill('SIGKILL');
     throw e;
   });
@@ -139,10 +141,7 @@ export async function startWorkerProc(env: Record<string, string>, name = 'worke
   const hp = await freePort();
   const proc = spawnNode(name, 'apps/worker/src/main.js', { ...env, WORKER_HEALTH_PORT: String(hp) });
   const healthUrl = `http://127.0.0.1:${hp}`;
-  await waitFor(async () => {
-    if (!proc.alive()) throw new Error(`${name} exited: ${proc.output().slice(-2000)}`);
-    return httpOk(`${healthUrl}/health/live`);
-  }, 60_000, `${name} to start`).catch((e) => {
+  await orExit(proc, waitFor(() => httpOk(`${healthUrl}/health/live`), 60_000, `${name} to start`)).catch((e) => {
     proc.kill('SIGKILL');
     throw e;
   });

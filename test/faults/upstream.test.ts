@@ -74,6 +74,7 @@ for (const { kind, extra } of KINDS) {
 }
 
 test('sustained 5xx outage: the host breaker leaves most accounts untouched, none needs_relink; all recover', async () => {
+  for (let i = ids.length; i < 30; i++) ids.push((await s.link(api, `faults-up-${i}`)).id);
   const watch = watchStatuses();
   try {
     s.sim.addFault({ kind: '5xx', target: 'token', status: 500 } as never);
@@ -82,7 +83,10 @@ test('sustained 5xx outage: the host breaker leaves most accounts untouched, non
     await waitFor(() => s.sim.counters().tokenLog.filter((e) => e.at >= t0.getTime() && e.status === 500).length >= 5, 15_000, 'failures seen', 100);
     await new Promise((r) => setTimeout(r, 3000));
     const during = await s.statuses(ids);
-    console.log(`# outage: ${during.filter((r) => r.status === 'degraded').length} of ${ids.length} degraded while the host was down`);
+    const degraded = during.filter((r) => r.status === 'degraded').length;
+    console.log(`# outage: ${degraded} of ${ids.length} degraded while the host was down`);
+    // The breaker opens after 5 transient failures: the rest keep their status instead of all turning degraded.
+    assert.ok(degraded <= 12, `${degraded} of ${ids.length} degraded`);
     s.sim.clearFaults();
     await s.allCheckedActive(ids, t0, 60_000, 'recovery after the outage');
     assert.ok(worker.alive());
