@@ -6,6 +6,7 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { ApiModule } from './api.module';
+import { assignRequestId } from './common/logging';
 
 export const BODY_LIMIT = '16kb';
 
@@ -26,6 +27,7 @@ export async function createApiApp(env: Record<string, string | undefined> = pro
   const config = app.get(AppConfig);
   app.disable('x-powered-by');
   app.set('trust proxy', false);
+  app.use(assignRequestId); // first, so even body-parser rejections carry X-Request-Id
   app.use(helmet());
   app.useBodyParser('json', { limit: BODY_LIMIT });
   app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });

@@ -19,6 +19,20 @@ export const REDACT_PATHS = [
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
+/**
+ * Sets req.id and the X-Request-Id header before anything else runs (helmet, the body parsers), so that answers
+ * the body parsers end early (malformed JSON, an unsupported charset, an oversized body) and the Swagger routes
+ * (mounted outside Nest's middleware) carry one too.
+ * pino-http keeps an existing req.id, so the log line and the header agree.
+ */
+export function assignRequestId(req: IncomingMessage & { id?: unknown }, res: ServerResponse, next: () => void): void {
+  const given = req.headers['x-request-id'];
+  const id = typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+  req.id = id;
+  res.setHeader('X-Request-Id', id);
+  next();
+}
+
 /** pino-http settings: a request id on every response, no headers or bodies in logs, secrets redacted anyway. */
 export function loggerParams(config: AppConfig): Params {
   return {
