@@ -56,8 +56,9 @@ async function outage(kind: FaultKind) {
   assert.ok(open, 'the breaker of the US identity host is open');
   assert.ok(maxDegraded < accounts.length, `all ${accounts.length} accounts were degraded one by one`);
   const usRequests = sim.counters().tokenLog.filter((e) => e.host === HOST).length;
-  // Without a breaker 8 accounts backing off from 1 s would make ~40 requests in 10 s; with it, ~5 plus a few probes.
-  assert.ok(usRequests <= 14, `${usRequests} token requests reached the failing host`);
+  // Without a breaker 8 accounts backing off from 1 s would make ~40 requests in 10 s; with it, the first round
+  // (8, all started before the first failure came back) plus a probe every few seconds. Slack for a loaded CI box.
+  assert.ok(usRequests <= 20, `${usRequests} token requests reached the failing host`);
   // Another host's accounts are not held up by this one's outage.
   const euView = await api.call('GET', `/v1/accounts/${eu.id}`);
   assert.equal(euView.body.status, 'active');
