@@ -23,6 +23,7 @@ test('50 concurrent token calls for an account without a cached token: exactly o
   assert.deepEqual([...new Set(results.map((r) => r.status))], [200], JSON.stringify(results.find((r) => r.status !== 200)?.body));
   assert.equal(new Set(results.map((r) => r.body.accessToken)).size, 1, 'every caller got the same token');
   assert.equal(s.exchanges([org.clientId], t0, true), 1);
+  console.log(`# stampede: 50 calls over 2 API processes, ${s.exchanges([org.clientId], t0, true)} exchange`);
 });
 
 test('20 concurrent identical link submissions: one account', async () => {
@@ -34,6 +35,7 @@ test('20 concurrent identical link submissions: one account', async () => {
   assert.equal(statuses.filter((x) => x === 201).length, 1, `statuses: ${statuses}`);
   assert.equal(new Set(results.map((r) => r.body.id)).size, 1, 'every answer names the same account');
   const rows = await s.sql(`SELECT count(*)::int AS n FROM accounts WHERE owner_id = 'faults-dup'`);
+  console.log(`# duplicate links: statuses ${statuses.filter((x) => x === 201).length}×201, ${statuses.filter((x) => x === 200).length}×200; ${rows[0].n} row`);
   assert.equal(rows[0].n, 1);
   await s.assertConsistent();
 });

@@ -40,12 +40,16 @@ test('Postgres stopped mid-work and restarted: API 503 fast, then recovers; work
     assert.ok(r.ms < 5000, `${what} took ${Math.round(r.ms)} ms while Postgres was down`);
     if (what !== 'ready') assert.equal(r.body.error.code, 'unavailable', what);
   }
+  console.log(`# Postgres down: ${Object.entries(results).map(([k, r]) => `${k} ${r.status} in ${Math.round(r.ms)} ms`).join(', ')}`);
   const linkResults = await Promise.all(inflight);
+  console.log(`# links in flight when Postgres died: ${linkResults.map((r) => r.status).join(', ')}`);
   await sleep(Math.max(0, 5000 - (Date.now() - down)));
   s.sim.configure({ latencyMs: 0 });
   await s.pg.start();
 
+  const up = Date.now();
   await waitFor(async () => (await s.call(api, 'GET', `/v1/accounts/${ids[0]}`)).status === 200, 20_000, 'API to read again');
+  console.log(`# Postgres back: API reads again after ${Date.now() - up} ms`);
   const t1 = new Date();
   await s.makeDue();
   await s.allCheckedActive(ids, t1, 30_000, 'worker checks after Postgres came back');

@@ -39,6 +39,7 @@ test('Redis killed mid-work and restarted empty: API fails fast, worker runs job
   assert.equal(linkDown.status, 503, JSON.stringify(linkDown.body));
   assert.equal(linkDown.body.error.code, 'unavailable');
   assert.ok(linkDown.ms < 5000, `link while Redis down took ${linkDown.ms} ms`);
+  console.log(`# Redis down: /health/ready ${ready.status} in ${Math.round(ready.ms)} ms, link ${linkDown.status} ${linkDown.body.error.code} in ${Math.round(linkDown.ms)} ms`);
 
   // Longer than BullMQ's drainDelay (5 s): the case of BullMQ #4585.
   await sleep(Math.max(0, 7000 - (Date.now() - down)));
@@ -49,6 +50,7 @@ test('Redis killed mid-work and restarted empty: API fails fast, worker runs job
   const t1 = new Date();
   await s.makeDue();
   await s.allCheckedActive(ids, t1, 45_000, 'all 20 accounts checked by real jobs after the restart');
+  console.log(`# Redis back: all ${ids.length} accounts checked by real jobs ${Date.now() - t1.getTime()} ms after being made due`);
   assert.ok(s.exchanges(clientIds, t1.getTime()) >= ids.length, 'the checks really exchanged with Bitwarden');
   await waitFor(async () => (await fetch(`${worker.healthUrl}/health/ready`)).status === 200, 30_000, 'worker ready');
   const ok = await s.call(api, 'GET', '/health/ready');
@@ -65,6 +67,7 @@ test('Redis flushed with jobs queued and in flight: Postgres leases bring every 
   await sleep(500);
   s.sim.configure({ latencyMs: 0 });
   await s.allCheckedActive(ids, t0, 45_000, 'all 20 accounts checked after the flush');
+  console.log(`# FLUSHALL: all ${ids.length} accounts checked ${Date.now() - t0.getTime()} ms after being made due`);
   // And the token path still works (its lock and budget lived in the flushed Redis).
   const tok = await s.call(api, 'POST', `/v1/accounts/${ids[0]}/token`, {});
   assert.equal(tok.status, 200, JSON.stringify(tok.body));

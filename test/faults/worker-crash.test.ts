@@ -36,6 +36,7 @@ test('worker SIGKILLed mid-job: another worker completes every check, each at mo
   await s.allCheckedActive(ids, t0, 30_000, 'the killed worker\'s checks redone by the new worker');
   const perAccount = clientIds.map((c) => s.exchanges([c], t0.getTime(), true));
   assert.ok(perAccount.every((n) => n <= 3), `exchanges per account: ${perAccount}`);
+  console.log(`# SIGKILL: all ${ids.length} checks completed by the next worker ${Date.now() - t0.getTime()} ms after being due; exchanges per account ${perAccount.join(',')}`);
   await s.assertConsistent();
   await w2.stop();
 });
@@ -54,6 +55,7 @@ test('SIGTERM with jobs in flight: exit 0 after the running jobs complete', asyn
   s.sim.configure({ latencyMs: 0 });
   assert.equal(code, 0, w.output().slice(-3000));
   assert.ok(tookMs < 25_000, `drain took ${tookMs} ms`);
+  console.log(`# SIGTERM: exit ${code} after ${tookMs} ms`);
   // Every exchange Bitwarden answered was recorded before the process left: no job was cut off half-way.
   const answered = clientIds.filter((c) => s.exchanges([c], t0.getTime()) > 0).length;
   const rows = await s.sql(`SELECT count(*)::int AS n FROM accounts WHERE id = ANY($1) AND last_checked_at > $2`, [ids, t0]);
