@@ -1,24 +1,15 @@
 // GET /v1/accounts keyset pagination and filters; GET/DELETE of one account.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, EU, resetStores, SELF, startApi, startSim, US } from '../support/stack';
+import { Api, EU, SELF, US, useStack } from '../support/stack';
 import { SERVICE_KEY } from '../support/env';
 import { accountRows, assertError, newOwner, withPg } from './e2e-helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port);
-});
-after(async () => {
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+useStack((s) => ({ sim, api } = s));
 
 const REALM: Record<string, string> = { us: 'us', eu: 'eu', 'self-hosted': 'bw.selfhosted.test' };
 const URLS: Record<string, typeof US> = { us: US, eu: EU, 'self-hosted': SELF };

@@ -1,23 +1,14 @@
 // A successful link: the Account resource, re-link by POSTing again, Idempotency-Key, and concurrent identical links.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, resetStores, startApi, startSim, US } from '../support/stack';
+import { Api, US, useStack } from '../support/stack';
 import { ACCOUNT_KEYS, accountRows, assertError, newOwner } from './e2e-helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port);
-});
-after(async () => {
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+useStack((s) => ({ sim, api } = s));
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 

@@ -1,23 +1,14 @@
 // The region matrix of a successful link: US, EU, self-hosted (with and without a path prefix), Vaultwarden, and URL canonicalisation.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle, SimOrg } from '@app/simulator';
-import { Api, EU, resetStores, SELF, startApi, startSim, US } from '../support/stack';
+import { Api, EU, SELF, US, useStack } from '../support/stack';
 import { accountRows, assertError, assertNothingStored, newOwner } from './e2e-helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port);
-});
-after(async () => {
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+useStack((s) => ({ sim, api } = s));
 
 async function link(org: SimOrg, urls: { apiBaseUrl: string; identityBaseUrl: string }, ownerId = newOwner('region')) {
   const res = await api.call('POST', '/v1/accounts', { ownerId, ...urls, clientId: org.clientId, clientSecret: org.clientSecret });

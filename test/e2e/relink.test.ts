@@ -1,23 +1,14 @@
 // Re-link (PUT /credentials), rotated-key detection through verify and token, and the old credentials staying untouched on failure.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle, SimOrg } from '@app/simulator';
-import { Api, EU, resetStores, SELF, startApi, startSim, US } from '../support/stack';
+import { Api, EU, SELF, US, useStack } from '../support/stack';
 import { accountRows, assertError, newOwner } from './e2e-helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port);
-});
-after(async () => {
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+useStack((s) => ({ sim, api } = s));
 
 async function linked(realm = 'us', urls = US): Promise<{ org: SimOrg; id: string; ownerId: string; body: any }> {
   const org = sim.createOrg({ realm });

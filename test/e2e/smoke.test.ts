@@ -1,21 +1,12 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, resetStores, startApi, startSim, US } from '../support/stack';
+import { Api, US, useStack } from '../support/stack';
 
 let sim: SimulatorHandle;
 let api: Api;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port);
-});
-after(async () => {
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+useStack((s) => ({ sim, api } = s));
 
 test('links a US organization and lists it', async () => {
   const org = sim.createOrg({ realm: 'us' });

@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -96,4 +97,24 @@ export async function eventually<T>(fn: () => Promise<T | null | undefined | fal
     if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}${last ? `: ${String(last)}` : ''}`);
     await new Promise((r) => setTimeout(r, 100));
   }
+}
+
+/**
+ * Registers this file's before/after hooks: empty stores, a simulator and an API (with `env` overrides) before,
+ * and everything closed and emptied after. `bind` receives them once they run.
+ */
+export function useStack(bind: (s: { sim: SimulatorHandle; api: Api }) => void, env: Record<string, string> = {}): void {
+  let sim: SimulatorHandle | undefined;
+  let api: Api | undefined;
+  before(async () => {
+    await resetStores();
+    sim = await startSim();
+    api = await startApi(sim.port, env);
+    bind({ sim, api });
+  });
+  after(async () => {
+    await api?.close();
+    await sim?.close();
+    await resetStores();
+  });
 }

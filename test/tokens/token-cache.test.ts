@@ -1,24 +1,15 @@
-import { after, before, beforeEach, test } from 'node:test';
+import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, resetStores, startApi, startSim } from '../support/stack';
+import { Api, useStack } from '../support/stack';
 import { clearToken, exchangesFor, linkOrg } from './helpers';
 
 // The token path of the API alone (no worker): cache hits, renewal on demand, validation, 404/409, report-unauthorized.
 let sim: SimulatorHandle;
 let api: Api;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port);
-});
-after(async () => {
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+useStack((s) => ({ sim, api } = s));
 beforeEach(() => {
   sim.configure({ tokenLifetimeSeconds: 3600, latencyMs: 0 });
   sim.clearFaults();
