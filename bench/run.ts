@@ -4,7 +4,7 @@
 import 'reflect-metadata';
 import { execSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { cpus, totalmem } from 'node:os';
+import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Queue } from 'bullmq';
 import Redis from 'ioredis';
@@ -461,6 +461,7 @@ function machine(): string {
     `- date: ${new Date().toISOString()}`,
     `- nproc: ${sh('nproc')} (${cpus()[0]?.model ?? '?'}), memory ${(totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `- node ${process.version}, ${sh("psql -h 127.0.0.1 -U postgres -tAc 'show server_version'").split(' ')[0] ? `PostgreSQL ${sh("psql -h 127.0.0.1 -U postgres -tAc 'show server_version'")}` : ''}, ${sh('redis-server --version').split(' ').slice(0, 3).join(' ')}`,
+    `- load average at the end (1/5/15 min): ${loadavg().map((x) => x.toFixed(2)).join(' / ')} — other work on the machine shows up here`,
     `- run: ${QUICK ? 'BENCH_QUICK=1 (smaller, shorter)' : 'full'}; API, worker and simulator are separate processes on this one machine, as are Postgres and Redis; the load generator is the bench process`,
   ].join('\n');
 }
