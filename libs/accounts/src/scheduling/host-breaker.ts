@@ -7,12 +7,13 @@ const FAILURE_RATIO = 0.8;
 const FIRST_PROBE_MS = 5_000;
 const MAX_PROBE_MS = 300_000;
 
-// Counts outcomes per identity host in a rolling window and opens the breaker when most recent checks of the
+// Counts outcomes per identity host in a fixed one-minute window and opens the breaker when most recent checks of the
 // host failed for transient reasons (an outage of the host, not of each account).
 const RECORD = `
 local field = ARGV[1]
 redis.call('HINCRBY', KEYS[1], field, 1)
-redis.call('PEXPIRE', KEYS[1], ARGV[2])
+-- A fixed window: the expiry is set when the window opens, so steady traffic cannot keep old counts alive.
+if redis.call('PTTL', KEYS[1]) < 0 then redis.call('PEXPIRE', KEYS[1], ARGV[2]) end
 local fails = tonumber(redis.call('HGET', KEYS[1], 'fail') or '0')
 local oks = tonumber(redis.call('HGET', KEYS[1], 'ok') or '0')
 if field == 'fail' and fails >= tonumber(ARGV[3]) and fails >= tonumber(ARGV[4]) * (fails + oks) then

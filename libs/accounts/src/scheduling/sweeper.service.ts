@@ -1,10 +1,12 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
-import { JobName, JobProducer } from '@app/queue';
+import { JobName, JobProducer, QueueName } from '@app/queue';
 import { AccountsRepository } from '../accounts.repository';
 
 const BATCH = 500;
 const MAX_BATCHES_PER_SWEEP = 20;
+/** At most this many check jobs wait in Redis at once (renewals, which serve sync jobs, are never held back). */
+const MAX_QUEUED = 5000;
 
 /**
  * Postgres says when each account is due; this turns due rows into jobs. A claimed row is leased (its due time
@@ -25,6 +27,11 @@ export class Sweeper {
     return Math.min(120_000, Math.max(5_000, (this.config.accountCheckIntervalSeconds * 1000) / 4));
   }
 
+  private async queuedChecks(): Promise<number> {
+    const c = await this.jobs.queue(QueueName.Accounts).getJobCounts('wait', 'prioritized', 'delayed', 'active');
+    return (c.wait ?? 0) + (c.prioritized ?? 0) + (c.delayed ?? 0) + (c.active ?? 0);
+  }
+
   async sweepOnce(now = new Date()): Promise<{ checks: number; refreshes: number }> {
     const leaseUntil = new Date(now.getTime() + this.leaseMs());
     let checks = 0;
@@ -35,11 +42,15 @@ export class Sweeper {
       refreshes += due.length;
       if (due.length < BATCH) break;
     }
-    for (let i = 0; i < MAX_BATCHES_PER_SWEEP; i++) {
-      const due = await this.repo.claimDueChecks(now, leaseUntil, BATCH);
+    // Back-pressure: claim background checks only while the queue is short. Unclaimed rows simply stay due in
+    // Postgres, so a backlog waits there instead of growing in Redis.
+    const room = MAX_QUEUED - (await this.queuedChecks());
+    for (let i = 0; i < MAX_BATCHES_PER_SWEEP && checks < room; i++) {
+      const want = Math.min(BATCH, room - checks);
+      const due = await this.repo.claimDueChecks(now, leaseUntil, want);
       await this.jobs.addAll(due.map((d) => ({ name: JobName.CheckAccount, data: { accountId: d.id } })));
       checks += due.length;
-      if (due.length < BATCH) break;
+      if (due.length < want) break;
     }
     if (checks || refreshes) this.logger.debug({ checks, refreshes }, 'sweep queued jobs');
     return { checks, refreshes };
