@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { randomBytes } from 'node:crypto';
 import { SecretBox } from '@app/crypto';
+import { secretContext } from '@app/accounts';
 import { sodium } from '../../libs/crypto/src/sodium';
 
 /**
@@ -75,7 +76,7 @@ export async function seedAccounts(pg: Client, box: SecretBox, o: SeedOptions): 
       org.push(g.id);
       clientId.push(g.clientId);
       last4.push(g.clientSecret.slice(-4));
-      enc.push(box.seal(g.clientSecret, { ownerId: p.owner, accountId: rowId, field: 'client_secret' }));
+      enc.push(box.seal(g.clientSecret, secretContext({ id: rowId, ownerId: p.owner, identityBaseUrl: URLS[region].identity })));
       idx.push(i);
     }
     sealMs += Date.now() - t;

@@ -4,6 +4,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
+import { secretContext, tokenContext } from '@app/accounts';
 import { Keyring, SecretBox } from '@app/crypto';
 import { createDataSource } from '@app/database';
 import { SimulatorHandle, SimOrg } from '@app/simulator';
@@ -35,7 +36,7 @@ const linked: Linked[] = [];
 
 const keyIdOfBlob = (b: Buffer) => b.subarray(2, 2 + b[1]!).toString('latin1');
 const rows = () =>
-  withPg(async (pg) => (await pg.query('SELECT id, owner_id, secret_enc, secret_key_id, token_enc, token_key_id FROM accounts ORDER BY id')).rows);
+  withPg(async (pg) => (await pg.query('SELECT id, owner_id, api_base_url, identity_base_url, secret_enc, secret_key_id, token_enc, token_key_id FROM accounts ORDER BY id')).rows);
 
 async function withApi<T>(env: Record<string, string>, fn: (api: Api) => Promise<T>): Promise<T> {
   const api = await startApi(sim.port, env);
@@ -139,7 +140,7 @@ test('the compare-and-set never overwrites a write that happened after the rotat
     const a = linked[0]!;
     const [seen] = await repo.pending('client_secret', 't3', null, 1);
     assert.ok(seen, 'a row under t2 is pending for t3');
-    const ctx = { ownerId: seen.ownerId, accountId: seen.id, field: 'client_secret' };
+    const ctx = secretContext(seen);
     const resealed = box.reseal(seen.enc, ctx);
     // A concurrent writer (a re-link on an API still configured with t2 first) replaces the blob in between.
     const concurrent = new SecretBox(await Keyring.fromEnv(`t2:${K2}`)).seal('a-newer-secret-from-a-relink', ctx);
@@ -171,8 +172,8 @@ test('two concurrent keys:rotate runs next to an API re-linking and verifying co
       const chunk = fixtures.slice(i, i + 100);
       const params: unknown[] = [];
       const values = chunk.map((f, j) => {
-        const ctx = (field: string) => ({ ownerId: f.ownerId, accountId: f.id, field });
-        params.push(f.id, f.ownerId, randomUUID(), `organization.${randomUUID()}`, oldBox.seal(f.secret, ctx('client_secret')), f.token ? oldBox.seal(f.token, ctx('access_token')) : null);
+        const row = { id: f.id, ownerId: f.ownerId, apiBaseUrl: 'https://api.bitwarden.com', identityBaseUrl: 'https://identity.bitwarden.com' };
+        params.push(f.id, f.ownerId, randomUUID(), `organization.${randomUUID()}`, oldBox.seal(f.secret, secretContext(row)), f.token ? oldBox.seal(f.token, tokenContext(row)) : null);
         const p = j * 6;
         return `($${p + 1}, $${p + 2}, $${p + 3}, 'us', 'https://api.bitwarden.com', 'https://identity.bitwarden.com', $${p + 4}, 'abcd', $${p + 5}, 't2', $${p + 6},
                  CASE WHEN $${p + 6}::bytea IS NULL THEN NULL ELSE 't2' END, 'active', now() + interval '1 day')`;
@@ -224,12 +225,13 @@ test('two concurrent keys:rotate runs next to an API re-linking and verifying co
   assert.equal(all.length, fixtures.length + linked.length);
   for (const r of all) {
     assert.equal(r.secret_key_id, 't3');
-    const secret = box.open(r.secret_enc, { ownerId: r.owner_id, accountId: r.id, field: 'client_secret' });
+    const urls = { id: r.id, ownerId: r.owner_id, apiBaseUrl: r.api_base_url, identityBaseUrl: r.identity_base_url };
+    const secret = box.open(r.secret_enc, secretContext(urls));
     const f = byId.get(r.id);
     assert.equal(secret, f ? f.secret : linked.find((l) => l.id === r.id)!.secret);
     if (r.token_enc) {
       assert.equal(r.token_key_id, 't3');
-      const token = box.open(r.token_enc, { ownerId: r.owner_id, accountId: r.id, field: 'access_token' });
+      const token = box.open(r.token_enc, tokenContext(urls));
       if (f) assert.equal(token, f.token);
     } else {
       assert.equal(f?.token ?? null, null);

@@ -62,7 +62,7 @@ export class AccountChecker {
     });
   }
 
-  successPatch(account: Pick<AccountEntity, 'id' | 'ownerId' | 'lastTokenRequestAt'>, token: IssuedToken, now: Date): AccountPatch {
+  successPatch(account: Pick<AccountEntity, 'id' | 'ownerId' | 'apiBaseUrl' | 'lastTokenRequestAt'>, token: IssuedToken, now: Date): AccountPatch {
     const sealed = this.secrets.sealToken(account, token.accessToken);
     return {
       status: 'active',

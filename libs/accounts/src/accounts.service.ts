@@ -157,7 +157,7 @@ export class AccountsService {
 
   private newAccount(ownerId: string, creds: LinkCredentials, token: IssuedToken, label: string | null): AccountEntity {
     const now = new Date();
-    const row = { id: randomUUID(), ownerId };
+    const row = { id: randomUUID(), ownerId, apiBaseUrl: creds.apiBaseUrl, identityBaseUrl: creds.identityBaseUrl };
     const secret = this.secrets.sealSecret(row, creds.clientSecret);
     return Object.assign(new AccountEntity(), {
       ...row,
@@ -181,11 +181,13 @@ export class AccountsService {
 
   private swapCredentials(current: AccountEntity, creds: LinkCredentials, token: IssuedToken, label: string | null | undefined, compareAndSet = true) {
     const now = new Date();
-    const secret = this.secrets.sealSecret(current, creds.clientSecret);
+    // Sealed for the URLs they will be sent to, which a re-link may change.
+    const next = { ...current, apiBaseUrl: creds.apiBaseUrl, identityBaseUrl: creds.identityBaseUrl };
+    const secret = this.secrets.sealSecret(next, creds.clientSecret);
     return this.repo.update(
       current.id,
       {
-        ...this.checker.successPatch(current, token, now),
+        ...this.checker.successPatch(next, token, now),
         ...(label !== undefined ? { label } : {}),
         region: creds.region,
         apiBaseUrl: creds.apiBaseUrl,

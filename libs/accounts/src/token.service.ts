@@ -149,7 +149,7 @@ export class TokenService {
 
   private view(a: AccountEntity): TokenView {
     return {
-      accessToken: this.secrets.openToken({ id: a.id, ownerId: a.ownerId, tokenEnc: a.tokenEnc as Buffer }),
+      accessToken: this.secrets.openToken({ ...a, tokenEnc: a.tokenEnc as Buffer }),
       tokenType: 'Bearer',
       expiresAt: (a.tokenExpiresAt as Date).toISOString(),
       scope: a.tokenScope ?? 'api.organization',

@@ -8,6 +8,8 @@ export type RotatedField = 'client_secret' | 'access_token';
 export interface PendingBlob {
   id: string;
   ownerId: string;
+  apiBaseUrl: string;
+  identityBaseUrl: string;
   keyId: string;
   enc: Buffer;
 }
@@ -33,13 +35,13 @@ export class KeyRotationRepository {
 
   async pending(field: RotatedField, activeKeyId: string, afterId: string | null, limit: number): Promise<PendingBlob[]> {
     const c = COLUMNS[field];
-    const rows: Array<{ id: string; owner_id: string; key_id: string; enc: Buffer }> = await this.ds.query(
-      `SELECT id, owner_id, ${c.keyId} AS key_id, ${c.enc} AS enc FROM accounts
+    const rows: Array<{ id: string; owner_id: string; api_base_url: string; identity_base_url: string; key_id: string; enc: Buffer }> = await this.ds.query(
+      `SELECT id, owner_id, api_base_url, identity_base_url, ${c.keyId} AS key_id, ${c.enc} AS enc FROM accounts
         WHERE ${c.enc} IS NOT NULL AND ${c.keyId} IS DISTINCT FROM $1 AND ($2::uuid IS NULL OR id > $2::uuid)
         ORDER BY id LIMIT $3`,
       [activeKeyId, afterId, limit],
     );
-    return rows.map((r) => ({ id: r.id, ownerId: r.owner_id, keyId: r.key_id, enc: r.enc }));
+    return rows.map((r) => ({ id: r.id, ownerId: r.owner_id, apiBaseUrl: r.api_base_url, identityBaseUrl: r.identity_base_url, keyId: r.key_id, enc: r.enc }));
   }
 
   /** Replaces the blob only if the row still holds exactly `oldEnc` under `oldKeyId`. True when it did. */
@@ -48,7 +50,7 @@ export class KeyRotationRepository {
     // updated_at is left alone on purpose: a reseal changes no visible state of the account.
     const r = await this.ds.query(
       `UPDATE accounts SET ${c.enc} = $4, ${c.keyId} = $5
-        WHERE id = $1 AND ${c.keyId} = $2 AND ${c.enc} = $3`,
+        WHERE id = $1 AND ${c.keyId} = $2 AND ${c.enc} = $3`, // the blob opened for the row's URLs; a re-link changes the blob too
       [id, oldKeyId, oldEnc, newEnc, newKeyId],
     );
     return affected(r) === 1;

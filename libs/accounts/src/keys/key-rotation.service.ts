@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { CryptoError, Keyring, SecretBox } from '@app/crypto';
+import { secretContext, tokenContext } from '../account-secrets';
 import { EncryptionKeysRepository } from './encryption-keys.repository';
 import { KeyRotationRepository, RotatedField } from './key-rotation.repository';
 
@@ -91,7 +92,7 @@ export class KeyRotationService {
             if (failed.has(tag)) continue;
             let resealed: Buffer;
             try {
-              resealed = this.box.reseal(row.enc, { ownerId: row.ownerId, accountId: row.id, field });
+              resealed = this.box.reseal(row.enc, field === 'client_secret' ? secretContext(row) : tokenContext(row));
             } catch (e) {
               // What we read is one consistent row (id, owner, blob), and opening depends on nothing else, so a
               // failure here is a damaged or foreign blob, not a race: report it and leave the row untouched.
