@@ -14,6 +14,12 @@ export interface ListFilter {
 
 export type AccountPatch = Partial<Omit<AccountEntity, 'id' | 'ownerId' | 'createdAt'>>;
 
+/** What the token path needs of an account: read on every sync-job call, so it is kept to these columns. */
+export type TokenState = Pick<
+  AccountEntity,
+  'id' | 'ownerId' | 'status' | 'apiBaseUrl' | 'tokenEnc' | 'tokenExpiresAt' | 'tokenScope' | 'tokenLifetimeSeconds' | 'lastTokenRequestAt' | 'refreshAt'
+>;
+
 export const isUniqueViolation = (e: unknown) => e instanceof QueryFailedError && (e as { code?: string }).code === '23505';
 
 /** The only code that reads or writes the accounts and account_events tables. */
@@ -28,6 +34,30 @@ export class AccountsRepository {
 
   findById(id: string): Promise<AccountEntity | null> {
     return this.accounts.findOneBy({ id });
+  }
+
+  /** The token path's read: one indexed row, a fixed column list, no entity hydration. */
+  async findTokenState(id: string): Promise<TokenState | null> {
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT id, owner_id, status, api_base_url, token_enc, token_expires_at, token_scope, token_lifetime_seconds,
+              last_token_request_at, refresh_at
+         FROM accounts WHERE id = $1`,
+      [id],
+    );
+    const r = rows[0];
+    if (!r) return null;
+    return {
+      id: r.id as string,
+      ownerId: r.owner_id as string,
+      status: r.status as TokenState['status'],
+      apiBaseUrl: r.api_base_url as string,
+      tokenEnc: r.token_enc as Buffer | null,
+      tokenExpiresAt: r.token_expires_at as Date | null,
+      tokenScope: r.token_scope as string | null,
+      tokenLifetimeSeconds: r.token_lifetime_seconds as number | null,
+      lastTokenRequestAt: r.last_token_request_at as Date | null,
+      refreshAt: r.refresh_at as Date | null,
+    };
   }
 
   findByNaturalKey(ownerId: string, identityBaseUrl: string, organizationId: string): Promise<AccountEntity | null> {
@@ -62,6 +92,19 @@ export class AccountsRepository {
     patch: AccountPatch,
     opts: { expectedCredentialsVersion?: number; relinked?: boolean } = {},
   ): Promise<AccountEntity | null> {
+    // Fast path for the common write (a check or renewal that leaves the status as it was): one conditional
+    // UPDATE, no lock, no history row. Anything else (a status change, a re-link, a lost CAS) takes the
+    // transaction below, which decides with the row locked.
+    if (patch.status !== undefined && !opts.relinked) {
+      const qb = this.accounts
+        .createQueryBuilder()
+        .update(AccountEntity)
+        .set({ ...patch, updatedAt: new Date() })
+        .where('id = :id', { id })
+        .andWhere('status = :status', { status: patch.status });
+      if (opts.expectedCredentialsVersion !== undefined) qb.andWhere('credentials_version = :v', { v: opts.expectedCredentialsVersion });
+      if ((await qb.execute()).affected === 1) return this.findById(id);
+    }
     return this.dataSource.transaction(async (m) => {
       const current = await m
         .createQueryBuilder(AccountEntity, 'a')

@@ -3,7 +3,7 @@ import { AppError } from '@app/common';
 import { AccountEntity } from '@app/database';
 import { AccountChecker } from './account-checker.service';
 import { AccountSecrets } from './account-secrets';
-import { AccountsRepository } from './accounts.repository';
+import { AccountsRepository, TokenState } from './accounts.repository';
 import { AccountsService } from './accounts.service';
 import { AccountView, mapAccount } from './account.mapper';
 import { DistributedLock } from './distributed-lock';
@@ -27,6 +27,8 @@ const TOKEN_BUDGET_WAIT_MS = 5000;
 /** Writing "last used" on every cache hit would make hits cost a write; once a minute is enough for scheduling. */
 const TOUCH_EVERY_MS = 60_000;
 
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+const notFound = () => new AppError('not_found', 'No such account.');
 const relinkError = () =>
   new AppError('needs_relink', 'Bitwarden rejected this account\'s credentials. Re-link it with a current API key.');
 
@@ -49,7 +51,9 @@ export class TokenService {
   ) {}
 
   async getToken(id: string, minValiditySeconds: number): Promise<TokenView> {
-    let account = await this.accounts.visible({ kind: 'service', name: 'internal' }, id);
+    if (!UUID.test(id)) throw notFound();
+    let account: TokenState | null = await this.repo.findTokenState(id.toLowerCase());
+    if (!account) throw notFound();
     if (account.status === 'needs_relink') throw relinkError();
     await this.touch(account);
     if (this.usable(account, minValiditySeconds)) {
@@ -59,7 +63,7 @@ export class TokenService {
     this.metrics.tokenRequests.inc({ result: 'miss' });
     // A flight started by a caller who asked for less may end with a token too short for us: then fly once more.
     for (let attempt = 0; attempt < 2; attempt++) {
-      account = await this.singleFlight(id, () => this.renew(id, minValiditySeconds));
+      account = await this.singleFlight(account.id, () => this.renew(id.toLowerCase(), minValiditySeconds));
       if (this.usable(account, minValiditySeconds)) break;
     }
     if (!this.usable(account, minValiditySeconds)) {
@@ -123,15 +127,15 @@ export class TokenService {
 
   private async reread(id: string): Promise<AccountEntity> {
     const a = await this.repo.findById(id);
-    if (!a) throw new AppError('not_found', 'No such account.');
+    if (!a) throw notFound();
     return a;
   }
 
-  private usable(a: AccountEntity, minValiditySeconds: number): boolean {
+  private usable(a: TokenState, minValiditySeconds: number): boolean {
     return !!a.tokenEnc && !!a.tokenExpiresAt && a.tokenExpiresAt.getTime() - Date.now() >= minValiditySeconds * 1000 + SAFETY_MS;
   }
 
-  private async touch(a: AccountEntity): Promise<void> {
+  private async touch(a: TokenState): Promise<void> {
     const now = Date.now();
     // Short-lived tokens need fresher "last used" marks, or an account in use could look idle to the worker.
     const every = Math.min(TOUCH_EVERY_MS, (a.tokenLifetimeSeconds ?? 3600) * 250);
@@ -147,7 +151,7 @@ export class TokenService {
     a.lastTokenRequestAt = lastTokenRequestAt;
   }
 
-  private view(a: AccountEntity): TokenView {
+  private view(a: TokenState): TokenView {
     return {
       accessToken: this.secrets.openToken({ ...a, tokenEnc: a.tokenEnc as Buffer }),
       tokenType: 'Bearer',
