@@ -17,7 +17,7 @@ import { encodeCursor } from '../libs/accounts/src/list-cursor';
 import { baseEnv, SERVICE_KEY, TEST_KEY_B64 } from '../test/support/env';
 import { closedLoop, median, pct } from './lib/stats';
 import { ensureCerts, Proc, REPO, rssMb, sleep, startApiProc, startSimProc, startWorkerProc, waitFor } from './lib/procs';
-import { fastNonces, seedAccounts, SeedOrg } from './lib/seed';
+import { seedAccounts, SeedOrg } from './lib/seed';
 import { SimHttp } from './lib/sim-http';
 
 const QUICK = process.env.BENCH_QUICK === '1';
@@ -483,7 +483,6 @@ async function main(): Promise<void> {
   await pg.connect();
   redis = new Redis(REDIS);
   box = new SecretBox(await Keyring.fromEnv(`t1:${TEST_KEY_B64}`));
-  if (process.env.BENCH_SODIUM_RANDOM !== '1') fastNonces();
   sim = await startSimProc();
   procs.push(sim);
   simc = new SimHttp(sim.port);

@@ -2,19 +2,8 @@
 // exactly as the service would have sealed it, so the worker can open it and exchange with the simulator.
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
-import { randomBytes } from 'node:crypto';
 import { SecretBox } from '@app/crypto';
 import { secretContext } from '@app/accounts';
-import { sodium } from '../../libs/crypto/src/sodium';
-
-/**
- * In this (seeding) process only: libsodium-wrappers' randombytes_buf costs ~200 µs per 24-byte nonce here (it
- * calls crypto.randomFillSync in small pieces), which is >90% of a seal. Node's CSPRNG in one call gives the same
- * kind of bytes ~13x faster; the blob format and the AEAD are SecretBox's own. See docs/PERFORMANCE.md.
- */
-export function fastNonces(): void {
-  (sodium as unknown as { randombytes_buf: (n: number) => Uint8Array }).randombytes_buf = (n: number) => new Uint8Array(randomBytes(n));
-}
 
 export interface SeedOrg {
   id: string;
