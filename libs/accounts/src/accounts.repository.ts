@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { InjectDataSource, InjectRepository } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError, Repository } from 'typeorm';
 import { AppConfig } from '@app/config';
+import { ACCOUNT_COLUMNS, accountFromRow } from './account-row';
 import { AccountEntity, AccountEventEntity, AccountEventType, AccountStatus, Region } from '@app/database';
 
 export interface ListFilter {
@@ -32,8 +33,9 @@ export class AccountsRepository {
     private readonly config: AppConfig,
   ) {}
 
-  findById(id: string): Promise<AccountEntity | null> {
-    return this.accounts.findOneBy({ id });
+  async findById(id: string): Promise<AccountEntity | null> {
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`, [id]);
+    return rows[0] ? accountFromRow(rows[0]) : null;
   }
 
   /** The token path's read: one indexed row, a fixed column list, no entity hydration. */
@@ -66,12 +68,19 @@ export class AccountsRepository {
 
   /** Newest first; keyset on (created_at, id) so a page is an index range scan at any depth and stable under inserts. */
   async list(f: ListFilter): Promise<AccountEntity[]> {
-    const qb = this.accounts.createQueryBuilder('a');
-    if (f.ownerId !== undefined) qb.andWhere('a.owner_id = :ownerId', { ownerId: f.ownerId });
-    if (f.status !== undefined) qb.andWhere('a.status = :status', { status: f.status });
-    if (f.region !== undefined) qb.andWhere('a.region = :region', { region: f.region });
-    if (f.after) qb.andWhere('(a.created_at, a.id) < (:c, :i)', { c: f.after.createdAt, i: f.after.id });
-    return qb.orderBy('a.created_at', 'DESC').addOrderBy('a.id', 'DESC').limit(f.limit).getMany();
+    const params: unknown[] = [];
+    const bind = (v: unknown) => `$${params.push(v)}`;
+    const where: string[] = [];
+    if (f.ownerId !== undefined) where.push(`owner_id = ${bind(f.ownerId)}`);
+    if (f.status !== undefined) where.push(`status = ${bind(f.status)}`);
+    if (f.region !== undefined) where.push(`region = ${bind(f.region)}`);
+    if (f.after) where.push(`(created_at, id) < (${bind(f.after.createdAt)}, ${bind(f.after.id)})`);
+    const rows: Array<Record<string, unknown>> = await this.dataSource.query(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT ${bind(f.limit)}`,
+      params,
+    );
+    return rows.map(accountFromRow);
   }
 
   /** Inserts the account and its first history event in one transaction. Throws a unique violation on a duplicate. */
