@@ -1,9 +1,8 @@
 // Shared helpers for the Connect-flow end-to-end tests: contract error shape, "nothing stored" checks, DB access.
 import assert from 'node:assert/strict';
 import net from 'node:net';
-import { Client } from 'pg';
 import { Api } from '../support/stack';
-import { SIM_HOSTS, TEST_DATABASE_URL } from '../support/env';
+import { SIM_HOSTS } from '../support/env';
 
 export type Res = { status: number; body: any; headers: Headers };
 
@@ -28,15 +27,8 @@ export function assertError(res: Res, status: number, code: string, fields?: str
   }
 }
 
-export async function withPg<T>(fn: (pg: Client) => Promise<T>): Promise<T> {
-  const pg = new Client({ connectionString: TEST_DATABASE_URL });
-  await pg.connect();
-  try {
-    return await fn(pg);
-  } finally {
-    await pg.end();
-  }
-}
+import { withPg } from '../support/stack';
+export { withPg };
 
 export const accountRows = (ownerId: string) =>
   withPg(async (pg) => (await pg.query('SELECT * FROM accounts WHERE owner_id = $1', [ownerId])).rows);

@@ -1,7 +1,6 @@
 // Shared helpers for test/security: the keys CLI as a child process, key material, direct DB access.
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { Client } from 'pg';
 import { ROOT, TEST_DATABASE_URL } from '../support/env';
 
 export const keyB64 = (fill: number) => Buffer.alloc(32, fill).toString('base64');
@@ -33,15 +32,8 @@ export function runKeysCli(args: string[], env: Record<string, string>): Promise
   });
 }
 
-export async function withPg<T>(fn: (pg: Client) => Promise<T>): Promise<T> {
-  const pg = new Client({ connectionString: TEST_DATABASE_URL });
-  await pg.connect();
-  try {
-    return await fn(pg);
-  } finally {
-    await pg.end();
-  }
-}
+import { withPg } from '../support/stack';
+export { withPg };
 
 /** Asserts contract.md's error envelope loosely: {error:{code,message,fields?}} and nothing else. */
 export function errorCode(body: unknown): string | undefined {

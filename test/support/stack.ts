@@ -118,3 +118,14 @@ export function useStack(bind: (s: { sim: SimulatorHandle; api: Api }) => void, 
     await resetStores();
   });
 }
+
+/** Runs `fn` with a connection to the test database, closed afterwards. */
+export async function withPg<T>(fn: (pg: Client) => Promise<T>): Promise<T> {
+  const pg = new Client({ connectionString: TEST_DATABASE_URL });
+  await pg.connect();
+  try {
+    return await fn(pg);
+  } finally {
+    await pg.end();
+  }
+}
