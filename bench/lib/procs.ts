@@ -41,12 +41,12 @@ export async function freePort(): Promise<number> {
   });
 }
 
-/** Polls until fn() is truthy or the time is up. */
 /** Rejects as soon as the process ends (a boot failure should not wait out a timeout). */
 function orExit<T>(proc: Proc, p: Promise<T>): Promise<T> {
   return Promise.race([p, proc.exited.then((code) => Promise.reject(new Error(`${proc.name} exited (${code}): ${proc.output().slice(-2000)}`)))]);
 }
 
+/** Polls until fn() is truthy or the time is up. */
 export async function waitFor<T>(fn: () => Promise<T | null | undefined | false> | T | null | undefined | false, timeoutMs: number, what: string, everyMs = 100): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
