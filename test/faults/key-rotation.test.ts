@@ -10,7 +10,7 @@ import { ApiProc, FaultStack, sleep } from './support/fault-stack';
 
 const K1 = `t1:${TEST_KEY_B64}`;
 const K2 = `t2:${Buffer.alloc(32, 9).toString('base64')}`;
-const CLI = 'apps/api/src/keys-cli.js';
+const CLI = 'apps/keys-cli/src/main.js';
 const haveCli = existsSync(join(DIST, CLI));
 
 let s: FaultStack;

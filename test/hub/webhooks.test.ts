@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { createServer, IncomingHttpHeaders, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { INestApplicationContext } from '@nestjs/common';
-import { verifyWebhook } from '@app/accounts';
+import { verifyWebhook } from '../../apps/worker/src/webhooks/webhook-signature';
 import { SimulatorHandle } from '@app/simulator';
 import { Api, eventually, resetStores, startApi, startSim, startWorker, US } from '../support/stack';
 

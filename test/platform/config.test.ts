@@ -43,8 +43,6 @@ test('defaults follow the contract', () => {
   assert.deepEqual(c.outboundAllowedHosts, []);
   assert.deepEqual(c.corsOrigins, []);
   assert.deepEqual(c.serviceKeys, [{ name: 'hub', key: '0123456789abcdef0123456789abcdef' }]);
-  assert.equal(c.refreshMarginFor(3600), 300, 'a normal token uses the margin');
-  assert.equal(c.refreshMarginFor(60), 15, 'a short-lived token uses a quarter of its life');
 });
 
 test('npm run migrate creates a missing database and is idempotent', async () => {

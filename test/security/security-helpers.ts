@@ -15,10 +15,10 @@ export interface CliRun {
   stderr: string;
 }
 
-/** Runs the built keys CLI (dist/apps/api/src/keys-cli.js) against the test database with `env` on top. */
+/** Runs the built keys CLI (dist/apps/keys-cli/src/main.js) against the test database with `env` on top. */
 export function runKeysCli(args: string[], env: Record<string, string>): Promise<CliRun> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/api/src/keys-cli.js'), ...args], {
+    const child = spawn(process.execPath, [join(ROOT, 'dist/apps/keys-cli/src/main.js'), ...args], {
       cwd: ROOT,
       env: { PATH: process.env.PATH ?? '', DATABASE_URL: TEST_DATABASE_URL, ...env },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -8,10 +8,16 @@ import { AccountsModule } from '@app/accounts';
 import { AppConfig, ConfigModule } from '@app/config';
 import { QueueModule } from '@app/queue';
 import { RedisModule, RedisService } from '@app/redis';
+import { DatabaseModule } from '@app/database';
 import { AccountsController } from './accounts/accounts.controller';
-import { ConnectSessionsController } from './accounts/connect-sessions.controller';
-import { LinkFlow } from './accounts/link.flow';
 import { TokensController } from './accounts/tokens.controller';
+import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
+import { IdempotencyRepository } from './idempotency/idempotency.repository';
+import { IdempotencyService } from './idempotency/idempotency.service';
+import { PurgeService } from './maintenance/purge.service';
+import { ConnectSessionsController } from './sessions/connect-sessions.controller';
+import { ConnectSessionsRepository } from './sessions/connect-sessions.repository';
+import { ConnectSessionsService } from './sessions/connect-sessions.service';
 import { AuthGuard } from './common/auth';
 import { ErrorFilter } from './common/error.filter';
 import { loggerParams } from './common/logging';
@@ -30,6 +36,7 @@ export class ApiModule {
         LoggerModule.forRootAsync({ inject: [AppConfig], useFactory: loggerParams }),
         RedisModule,
         QueueModule,
+        DatabaseModule,
         AccountsModule,
         TerminusModule.forRoot({ logger: false }),
         ThrottlerModule.forRootAsync({
@@ -45,7 +52,12 @@ export class ApiModule {
       ],
       controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController, DemoController],
       providers: [
-        LinkFlow,
+        ConnectSessionsRepository,
+        ConnectSessionsService,
+        IdempotencyRepository,
+        IdempotencyService,
+        IdempotencyInterceptor,
+        PurgeService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_PIPE, useValue: validationPipe },

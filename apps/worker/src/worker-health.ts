@@ -2,6 +2,7 @@ import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nest
 import { InjectDataSource } from '@nestjs/typeorm';
 import { createServer, Server } from 'node:http';
 import { DataSource } from 'typeorm';
+import { AppConfig } from '@app/config';
 import { RedisService } from '@app/redis';
 import { WorkerRuntime } from './processors/worker-runtime';
 
@@ -16,6 +17,7 @@ export class WorkerHealth implements OnApplicationBootstrap, OnApplicationShutdo
   constructor(
     private readonly runtime: WorkerRuntime,
     private readonly redis: RedisService,
+    private readonly config: AppConfig,
     @InjectDataSource() private readonly ds: DataSource,
   ) {}
 
@@ -27,14 +29,14 @@ export class WorkerHealth implements OnApplicationBootstrap, OnApplicationShutdo
   }
 
   onApplicationBootstrap(): void {
-    const port = Number(process.env.WORKER_HEALTH_PORT ?? 0);
+    const port = this.config.workerHealthPort;
     if (!port) return;
     this.server = createServer((req, res) => {
       if (req.url === '/health/live') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
       if (req.url !== '/health/ready') return void res.writeHead(404).end();
       void this.status().then((s) => res.writeHead(s.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(s)));
     });
-    this.server.listen(port, '127.0.0.1');
+    this.server.listen(port, this.config.workerHealthHost);
   }
 
   onApplicationShutdown(): void {

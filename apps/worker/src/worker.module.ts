@@ -1,13 +1,18 @@
 import { DynamicModule, Module } from '@nestjs/common';
 import { LoggerModule } from 'nestjs-pino';
 import { AccountsModule } from '@app/accounts';
+import { REDACT_PATHS } from '@app/common';
 import { AppConfig, ConfigModule } from '@app/config';
 import { QueueModule } from '@app/queue';
 import { RedisModule } from '@app/redis';
+import { AccountJobsProcessor } from './jobs/account-jobs.processor';
+import { HostBreaker } from './jobs/host-breaker';
+import { Sweeper } from './jobs/sweeper.service';
 import { WorkerRuntime } from './processors/worker-runtime';
+import { WebhookRelay } from './webhooks/webhook-relay.service';
 import { WorkerHealth } from './worker-health';
 
-/** Same domain providers as the API, no controllers: the worker's work comes from BullMQ and the sweep. */
+/** The worker: the sweep, the job processor and the webhook relay over the Account aggregate; no HTTP API. */
 @Module({})
 export class WorkerModule {
   static forRoot(env: Record<string, string | undefined> = process.env): DynamicModule {
@@ -17,13 +22,13 @@ export class WorkerModule {
         ConfigModule.forRoot(env),
         LoggerModule.forRootAsync({
           inject: [AppConfig],
-          useFactory: (c: AppConfig) => ({ pinoHttp: { level: c.logLevel, redact: ['*.clientSecret', '*.accessToken', '*.token', '*.secret'] } }),
+          useFactory: (c: AppConfig) => ({ pinoHttp: { level: c.logLevel, redact: { paths: REDACT_PATHS, censor: '[redacted]' } } }),
         }),
         RedisModule,
         QueueModule,
         AccountsModule,
       ],
-      providers: [WorkerRuntime, WorkerHealth],
+      providers: [HostBreaker, AccountJobsProcessor, Sweeper, WebhookRelay, WorkerRuntime, WorkerHealth],
     };
   }
 }

@@ -1,17 +1,16 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { AppError } from '@app/common';
-import { AppConfig } from '@app/config';
-import { AccountEntity, AccountStatus, Region } from '@app/database';
+import { AccountStatus, AppError, Region } from '@app/common';
+import { BitwardenGateway, IssuedToken } from '@app/bitwarden';
+import { AccountEntity } from '@app/database';
 import { JobName, JobProducer } from '@app/queue';
-import { AccountChecker } from './account-checker.service';
-import { AccountView, mapAccount } from './account.mapper';
+import { canSee, Principal } from './access';
+import { AccountVerifier } from './account-verifier.service';
+import { AccountView, mapAccount } from './account-view';
 import { AccountSecrets } from './account-secrets';
-import { AccountsRepository, isUniqueViolation } from './accounts.repository';
 import { LinkCredentials, LinkInput, RawCredentials } from './link-input';
 import { decodeCursor, encodeCursor } from './list-cursor';
-import { canSee, Principal } from './principal';
-import { IssuedToken, UpstreamService } from './upstream.service';
+import { AccountsRepository, isUniqueViolation } from './persistence/accounts.repository';
 
 export interface ListQuery {
   ownerId?: string;
@@ -21,23 +20,24 @@ export interface ListQuery {
   cursor?: string;
 }
 
-/** How long a link or re-link may queue for a slot of the identity host's budget before answering 503. */
-const LINK_BUDGET_WAIT_MS = 3000;
+/** How long a link, re-link or verify may queue for a slot of the identity host's budget before answering 503. */
+const INTERACTIVE_BUDGET_WAIT_MS = 3000;
 
-const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** DELETE answers after at most this long even when Redis does not (the row and its secret are already gone). */
+const JOB_REMOVAL_WAIT_MS = 1500;
 
-const notFound = () => new AppError('not_found', 'No such account.');
+export const notFound = () => new AppError('not_found', 'No such account.');
 
+/** The Account's use cases: link, re-link, verify, read, list, delete. `id`s arrive parsed (canonical UUIDs). */
 @Injectable()
 export class AccountsService {
   constructor(
     private readonly repo: AccountsRepository,
     private readonly input: LinkInput,
-    private readonly upstream: UpstreamService,
-    private readonly checker: AccountChecker,
+    private readonly gateway: BitwardenGateway,
+    private readonly verifier: AccountVerifier,
     private readonly secrets: AccountSecrets,
     private readonly jobs: JobProducer,
-    private readonly config: AppConfig,
   ) {}
 
   /**
@@ -93,21 +93,14 @@ export class AccountsService {
 
   /** The Test button: a fresh exchange now, whatever the cache holds. */
   async verify(id: string): Promise<AccountView> {
-    const account = await this.visible({ kind: 'service', name: 'internal' }, id);
-    const result = await this.checkNow(account);
-    return mapAccount(result);
+    return mapAccount(await this.verifyNow(await this.visible(SERVICE, id)));
   }
 
-  async checkNow(account: AccountEntity): Promise<AccountEntity> {
-    let result;
-    try {
-      result = await this.checker.check(account, 'interactive', LINK_BUDGET_WAIT_MS);
-    } catch (e) {
-      throw this.upstream.budgetError(e);
-    }
-    if (result.kind === 'superseded' || result.kind === 'transient') {
-      return (await this.repo.findById(account.id)) ?? Promise.reject(notFound());
-    }
+  /** An interactive exchange with the stored credentials; its outcome is recorded, and a spent budget is a 503. */
+  async verifyNow(account: AccountEntity): Promise<AccountEntity> {
+    const result = await this.verifier.verify(account, { priority: 'interactive', maxWaitMs: INTERACTIVE_BUDGET_WAIT_MS });
+    if (result.kind === 'budget') throw result.error;
+    if (result.kind === 'superseded' || !result.account) return (await this.repo.findById(account.id)) ?? Promise.reject(notFound());
     return result.account;
   }
 
@@ -131,28 +124,30 @@ export class AccountsService {
 
   /** Deletes the row (secret and cached token go with it) and any pending jobs; the history stays. */
   async delete(id: string): Promise<void> {
-    // A malformed id is simply not found (it used to reach Postgres' uuid cast and answer 500).
-    if (!UUID_RE.test(id)) throw notFound();
-    id = id.toLowerCase();
     const gone = await this.repo.delete(id);
     if (!gone) throw notFound();
-    await Promise.all([
+    // The secret is gone with the commit; a job left behind for a missing account is a no-op, so removing jobs is
+    // best effort, bounded so that a slow or hung Redis cannot hold the answer up.
+    const removal = Promise.all([
       this.jobs.remove({ name: JobName.CheckAccount, data: { accountId: id } }),
       this.jobs.remove({ name: JobName.RefreshToken, data: { accountId: id } }),
-    ]);
+    ]).catch(() => undefined);
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([removal, new Promise((r) => (timer = setTimeout(r, JOB_REMOVAL_WAIT_MS)))]);
+    clearTimeout(timer);
   }
 
   async visible(p: Principal, id: string): Promise<AccountEntity> {
-    if (!UUID_RE.test(id)) throw notFound();
-    const account = await this.repo.findById(id.toLowerCase());
+    const account = await this.repo.findById(id);
     if (!account || !canSee(p, account)) throw notFound();
     return account;
   }
 
   private async prove(creds: LinkCredentials): Promise<IssuedToken> {
-    const token = await this.upstream.exchangeOrThrow(creds, LINK_BUDGET_WAIT_MS);
-    await this.upstream.probe(creds.apiBaseUrl, token.accessToken);
-    return token;
+    const outcome = await this.gateway.exchange(creds, { priority: 'interactive', maxWaitMs: INTERACTIVE_BUDGET_WAIT_MS });
+    if (!outcome.ok) throw outcome.error;
+    await this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken);
+    return outcome.token;
   }
 
   private newAccount(ownerId: string, creds: LinkCredentials, token: IssuedToken, label: string | null): AccountEntity {
@@ -165,8 +160,6 @@ export class AccountsService {
       organizationId: creds.organizationId,
       label,
       region: creds.region,
-      apiBaseUrl: creds.apiBaseUrl,
-      identityBaseUrl: creds.identityBaseUrl,
       clientId: creds.clientId,
       secretLast4: creds.clientSecret.slice(-4),
       secretEnc: secret.enc,
@@ -175,7 +168,7 @@ export class AccountsService {
       lastTokenRequestAt: null,
       createdAt: now,
       updatedAt: now,
-      ...this.checker.successPatch({ ...row, lastTokenRequestAt: null }, token, now),
+      ...this.verifier.provenPatch({ ...row, lastTokenRequestAt: null }, token, now),
     });
   }
 
@@ -187,7 +180,7 @@ export class AccountsService {
     return this.repo.update(
       current.id,
       {
-        ...this.checker.successPatch(next, token, now),
+        ...this.verifier.provenPatch(next, token, now),
         ...(label !== undefined ? { label } : {}),
         region: creds.region,
         apiBaseUrl: creds.apiBaseUrl,
@@ -203,3 +196,5 @@ export class AccountsService {
     );
   }
 }
+
+const SERVICE: Principal = { kind: 'service', name: 'internal' };

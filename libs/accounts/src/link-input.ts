@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { canonicalizeBaseUrl, normalizeSecret, OutboundPolicy, parseClientId, resolveRegion } from '@app/bitwarden';
-import { Region } from '@app/database';
+import type { Region } from '@app/common';
 
 export interface RawCredentials {
   apiBaseUrl: string;

@@ -2,7 +2,8 @@ import { AppError } from '@app/common';
 import { OutboundPolicy } from './outbound-policy';
 
 export type UrlField = 'apiBaseUrl' | 'identityBaseUrl';
-export type Region = 'us' | 'eu' | 'self-hosted';
+import type { Region } from '@app/common';
+export type { Region };
 
 const FIELD_LABEL: Record<UrlField, string> = { apiBaseUrl: 'API URL', identityBaseUrl: 'identity URL' };
 

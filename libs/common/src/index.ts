@@ -1,2 +1,6 @@
 export * from './error-codes';
 export * from './app-error';
+export * from './vocabulary';
+export * from './ids';
+export * from './log-redaction';
+export * from './metrics';

@@ -57,13 +57,18 @@ export class AppConfig {
   readonly sweepIntervalMs: number;
   readonly workerLockMs: number;
   readonly linkRateLimitPerMinute: number;
+  readonly workerHealthPort: number | null;
+  readonly workerHealthHost: string;
 
-  constructor(env: Record<string, string | undefined>) {
+  /** `serviceKeys: false` for processes that serve no HTTP API (the keys CLI): SERVICE_API_KEYS is then not asked for. */
+  constructor(env: Record<string, string | undefined>, opts: { serviceKeys?: boolean } = {}) {
     const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
     const parsed = plainToInstance(EnvSchema, clean, { exposeDefaultValues: true });
     const problems = validateSync(parsed, { whitelist: false }).map(
       (e) => `${e.property} ${Object.values(e.constraints ?? {}).join(', ')}`,
     );
+    const needsKeys = opts.serviceKeys !== false;
+    if (needsKeys && !parsed.SERVICE_API_KEYS) problems.push('SERVICE_API_KEYS is required (name:key entries)');
     const serviceKeys = parsed.SERVICE_API_KEYS ? parseServiceKeys(parsed.SERVICE_API_KEYS, problems) : [];
     if (parsed.WEBHOOK_URL && !parsed.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
     if (parsed.WORKER_LOCK_MS <= parsed.OUTBOUND_TIMEOUT_MS) problems.push('WORKER_LOCK_MS must be longer than OUTBOUND_TIMEOUT_MS');
@@ -89,10 +94,7 @@ export class AppConfig {
     this.sweepIntervalMs = parsed.SWEEP_INTERVAL_MS;
     this.workerLockMs = parsed.WORKER_LOCK_MS;
     this.linkRateLimitPerMinute = parsed.LINK_RATE_LIMIT_PER_MINUTE;
-  }
-
-  /** The refresh margin for a token of this lifetime: short-lived tokens use a quarter of their life (contract.md). */
-  refreshMarginFor(lifetimeSeconds: number): number {
-    return Math.min(this.tokenRefreshMarginSeconds, Math.floor(lifetimeSeconds / 4));
+    this.workerHealthPort = parsed.WORKER_HEALTH_PORT ?? null;
+    this.workerHealthHost = parsed.WORKER_HEALTH_HOST;
   }
 }

@@ -5,7 +5,7 @@ import { AppConfig } from './app-config';
 @Module({})
 export class ConfigModule {
   /** `env` defaults to process.env; tests pass their own record so nothing global is mutated. */
-  static forRoot(env: Record<string, string | undefined> = process.env): DynamicModule {
-    return { module: ConfigModule, providers: [{ provide: AppConfig, useValue: new AppConfig(env) }], exports: [AppConfig] };
+  static forRoot(env: Record<string, string | undefined> = process.env, opts: { serviceKeys?: boolean } = {}): DynamicModule {
+    return { module: ConfigModule, providers: [{ provide: AppConfig, useValue: new AppConfig(env, opts) }], exports: [AppConfig] };
   }
 }

@@ -21,8 +21,9 @@ export class EnvSchema {
   @IsString({ message: 'is required (id:base64 entries)' }) @IsNotEmpty({ message: 'is required (id:base64 entries)' })
   ENCRYPTION_KEYS!: string;
 
-  @IsString({ message: 'is required (name:key entries)' }) @IsNotEmpty({ message: 'is required (name:key entries)' })
-  SERVICE_API_KEYS!: string;
+  /** Required by the processes that serve HTTP; checked by AppConfig (the keys CLI does without). */
+  @IsOptional() @IsString()
+  SERVICE_API_KEYS?: string;
 
   @IsOptional() @IsString()
   OUTBOUND_ALLOWED_HOSTS = '';
@@ -68,4 +69,11 @@ export class EnvSchema {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000000)
   LINK_RATE_LIMIT_PER_MINUTE = 20;
+
+  /** The worker's /health/* listener; unset: none. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(65535)
+  WORKER_HEALTH_PORT?: number;
+
+  @IsOptional() @IsString()
+  WORKER_HEALTH_HOST = '127.0.0.1';
 }

@@ -2,3 +2,4 @@
 export { CryptoError, type CryptoErrorReason } from './crypto.error';
 export { Keyring } from './keyring';
 export { SecretBox, type SealContext } from './secret-box';
+export { CryptoModule } from './crypto.module';

@@ -7,6 +7,9 @@ import { AppError } from '@app/common';
 /** Key prefix of everything this service keeps in Redis (ids and counters only: never secrets or tokens). */
 export const REDIS_PREFIX = 'bwc:';
 
+/** How long a request-path Redis command may take before it fails. */
+export const REQUEST_COMMAND_TIMEOUT_MS = 2000;
+
 /**
  * Owns the Redis connections. `client` fails fast when Redis is down (no offline queue) so request paths answer
  * 503 instead of hanging; BullMQ gets its own connections from `bullConnection()`.
@@ -22,6 +25,9 @@ export class RedisService implements OnApplicationShutdown {
       enableOfflineQueue: false,
       maxRetriesPerRequest: 1,
       lazyConnect: false,
+      // A Redis that stops answering (paused, a full network buffer) must not hang a request path: every command
+      // gives up after this long, and the caller answers 503 unavailable.
+      commandTimeout: REQUEST_COMMAND_TIMEOUT_MS,
     });
     this.client.on('error', (e: Error) => this.logger.debug(`redis: ${e.message}`));
   }

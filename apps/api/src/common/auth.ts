@@ -3,7 +3,8 @@ import { Reflector } from '@nestjs/core';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import { AppError } from '@app/common';
 import { AppConfig } from '@app/config';
-import { ConnectSessionsService, Principal } from '@app/accounts';
+import { Principal } from '@app/accounts';
+import { ConnectSessionsService } from '../sessions/connect-sessions.service';
 
 const SESSION_ALLOWED = 'bwc:session-allowed';
 const PUBLIC = 'bwc:public';

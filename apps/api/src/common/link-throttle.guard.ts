@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { ThrottlerException, ThrottlerGuard, ThrottlerLimitDetail, ThrottlerRequest } from '@nestjs/throttler';
 import { ExecutionContext } from '@nestjs/common';
-import { AppError } from '@app/common';
+import { AppError, parseUuid } from '@app/common';
 import { Principal } from '@app/accounts';
 
 /**
@@ -28,7 +28,8 @@ export class LinkThrottleGuard extends ThrottlerGuard {
     if (name === 'session') return p.kind === 'session' ? `session-${p.sessionId}` : null;
     if (p.kind === 'session') return `owner-${p.ownerId}`;
     if (typeof req.body?.ownerId === 'string') return `owner-${req.body.ownerId}`;
-    return req.params?.id ? `account-${req.params.id}` : `service-${p.name}`;
+    // Canonical id: `ABC…` and `abc…` are one account and share one counter.
+    return req.params?.id ? `account-${parseUuid(req.params.id) ?? req.params.id}` : `service-${p.name}`;
   }
 
   protected override async throwThrottlingException(_: ExecutionContext, detail: ThrottlerLimitDetail): Promise<void> {

@@ -1,21 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Params } from 'nestjs-pino';
+import { REDACT_PATHS } from '@app/common';
 import { AppConfig } from '@app/config';
-
-/** Paths whose values must never reach a log line, wherever they appear in a logged object. */
-export const REDACT_PATHS = [
-  'req.headers.authorization',
-  'req.headers.cookie',
-  '*.clientSecret',
-  '*.client_secret',
-  '*.accessToken',
-  '*.access_token',
-  '*.token',
-  '*.secret',
-  '*.password',
-  '*.authorization',
-];
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 

@@ -2,7 +2,7 @@ import { Logger } from '@nestjs/common';
 import { DelayedError, Job, Worker } from 'bullmq';
 import { RedisService } from '@app/redis';
 import { BULL_PREFIX, JobItem, QueueName } from '@app/queue';
-import { JobOutcome } from '@app/accounts';
+import { JobOutcome } from '../jobs/account-jobs.processor';
 
 export type Handler = (item: JobItem) => Promise<JobOutcome>;
 

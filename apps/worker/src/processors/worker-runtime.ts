@@ -1,9 +1,19 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
-import { AccountJobs, Sweeper, WebhookRelay } from '@app/accounts';
 import { AppConfig } from '@app/config';
 import { JobItem, JobName, JobProducer, QueueName } from '@app/queue';
 import { RedisService } from '@app/redis';
+import { AccountJobsProcessor, JobOutcome } from '../jobs/account-jobs.processor';
+import { Sweeper } from '../jobs/sweeper.service';
+import { WebhookRelay } from '../webhooks/webhook-relay.service';
 import { QueueRunner } from './queue-runner';
+
+type Handlers = { [N in JobName]: (item: Extract<JobItem, { name: N }>) => Promise<JobOutcome> };
+
+/** A job name that reaches the worker without a handler (a newer producer, a typo) is a bug: refuse to start. */
+export function assertEveryJobHasAHandler(handlers: Partial<Record<string, unknown>>): void {
+  const missing = Object.values(JobName).filter((n) => typeof handlers[n] !== 'function');
+  if (missing.length) throw new Error(`no handler for job name(s): ${missing.join(', ')}`);
+}
 
 /** A self-rescheduling loop that never overlaps itself and can be stopped and awaited. */
 class Loop {
@@ -45,23 +55,26 @@ export class WorkerRuntime implements OnApplicationBootstrap, BeforeApplicationS
   lastSweepOkAt = 0;
 
   constructor(
-    private readonly jobs: AccountJobs,
+    private readonly jobs: AccountJobsProcessor,
     private readonly sweeper: Sweeper,
     private readonly webhooks: WebhookRelay,
     private readonly producer: JobProducer,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    assertEveryJobHasAHandler(this.handlers);
+  }
 
-  private handle = async (item: JobItem) => {
-    switch (item.name) {
-      case JobName.CheckAccount:
-        return this.jobs.check(item.data.accountId);
-      case JobName.RefreshToken:
-        return this.jobs.refresh(item.data.accountId);
-      default:
-        return { kind: 'skipped' as const, detail: `no handler for ${(item as JobItem).name}` };
-    }
+  private readonly handlers: Handlers = {
+    [JobName.CheckAccount]: (item) => this.jobs.check(item.data.accountId),
+    [JobName.RefreshToken]: (item) => this.jobs.refresh(item.data.accountId),
+  };
+
+  private handle = async (item: JobItem): Promise<JobOutcome> => {
+    const handler = this.handlers[item.name] as ((i: JobItem) => Promise<JobOutcome>) | undefined;
+    // A job of a name this build does not know (a newer producer during a rolling deploy): fail it loudly.
+    if (!handler) throw new Error(`no handler for job name ${String(item.name)}`);
+    return handler(item);
   };
 
   onApplicationBootstrap(): void {

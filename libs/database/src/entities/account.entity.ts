@@ -1,7 +1,6 @@
+import type { AccountStatus, Region } from '@app/common';
 import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
 
-export type AccountStatus = 'active' | 'degraded' | 'needs_relink';
-export type Region = 'us' | 'eu' | 'self-hosted';
 
 export interface LastError {
   code: string;

@@ -24,8 +24,12 @@ export class ConnectSessionsRepository {
     );
   }
 
-  async deleteExpired(before: Date): Promise<number> {
-    const r = await this.sessions.createQueryBuilder().delete().where('expires_at < :before', { before }).execute();
-    return r.affected ?? 0;
+  /** Deletes up to `limit` expired sessions (index on expires_at); the purge calls it until it returns less. */
+  async deleteExpired(before: Date, limit: number): Promise<number> {
+    const r = await this.sessions.query(
+      `DELETE FROM connect_sessions WHERE id IN (SELECT id FROM connect_sessions WHERE expires_at < $1 LIMIT $2)`,
+      [before, limit],
+    );
+    return Array.isArray(r) && typeof r[1] === 'number' ? r[1] : 0;
   }
 }

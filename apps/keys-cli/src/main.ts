@@ -1,13 +1,12 @@
-// Operator commands for the encryption keyring (security.md §3.7, docs/SECURITY.md "Key rotation"):
-//   node dist/apps/api/src/keys-cli.js rotate [--batch-size N] [--json]   (npm run keys:rotate)
-//   node dist/apps/api/src/keys-cli.js status [--json]                    (npm run keys:status)
+// Operator commands for the encryption keyring (docs/SECURITY.md, "Key rotation"):
+//   node dist/apps/keys-cli/src/main.js rotate [--batch-size N] [--json]   (npm run keys:rotate)
+//   node dist/apps/keys-cli/src/main.js status [--json]                    (npm run keys:status)
 // Reads the same environment as the API (DATABASE_URL, ENCRYPTION_KEYS). Exit codes: 0 done, 1 refused or failed
 // (bad configuration, keyring check, database), 2 usage, 3 rotation ended with blobs left under an old key.
 import 'reflect-metadata';
-import { randomBytes } from 'node:crypto';
 import { NestFactory } from '@nestjs/core';
-import { KeysCliModule } from '../../../libs/accounts/src/keys/keys-cli.module';
-import { KeyRotationService, KeyStatus, RotationResult } from '../../../libs/accounts/src/keys/key-rotation.service';
+import { KeyRotationService, KeyStatus, RotationResult } from '@app/accounts';
+import { KeysCliModule } from './keys-cli.module';
 
 const USAGE = 'usage: keys-cli <rotate [--batch-size N] | status> [--json]';
 
@@ -51,11 +50,7 @@ async function main(): Promise<number> {
     console.error(USAGE);
     return 2;
   }
-  // The CLI serves no HTTP, so service API keys mean nothing to it; AppConfig still insists on the variable, so
-  // when it is absent a random, never-published placeholder stands in rather than asking operators for a key.
-  const env = { ...process.env };
-  if (!env.SERVICE_API_KEYS) env.SERVICE_API_KEYS = `keys-cli:${randomBytes(24).toString('hex')}`;
-  const app = await NestFactory.createApplicationContext(KeysCliModule.forRoot(env), {
+  const app = await NestFactory.createApplicationContext(KeysCliModule.forRoot(process.env), {
     logger: ['error'],
     abortOnError: false,
   });

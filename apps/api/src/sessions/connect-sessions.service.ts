@@ -1,9 +1,8 @@
 import { Injectable } from '@nestjs/common';
 import { createHash, randomBytes, randomUUID } from 'node:crypto';
-import { AppError } from '@app/common';
+import { AppError, parseUuid } from '@app/common';
 import { ConnectSessionEntity } from '@app/database';
-import { AccountsRepository } from '../accounts.repository';
-import { Principal } from '../principal';
+import { AccountsRepository, Principal } from '@app/accounts';
 import { ConnectSessionsRepository } from './connect-sessions.repository';
 
 export const SESSION_TOKEN_PREFIX = 'cs_';
@@ -18,9 +17,9 @@ export class ConnectSessionsService {
   ) {}
 
   async create(input: { ownerId: string; label?: string | null; accountId?: string | null; expiresInSeconds?: number }) {
-    const accountId = input.accountId ? input.accountId.toLowerCase() : null;
-    if (accountId) {
-      const account = await this.accounts.findById(accountId);
+    const accountId = input.accountId ? parseUuid(input.accountId) : null;
+    if (input.accountId) {
+      const account = accountId ? await this.accounts.findById(accountId) : null;
       // Edit mode is only for an account of the same owner; anything else looks nonexistent.
       if (!account || account.ownerId !== input.ownerId) throw new AppError('not_found', 'No such account.');
     }

@@ -1,7 +1,7 @@
 import { Body, Controller, Post } from '@nestjs/common';
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ConnectSessionsService } from '@app/accounts';
-import { CreateSessionDto, ErrorResponse, SessionResponse } from './accounts.dto';
+import { CreateSessionDto, ErrorResponse, SessionResponse } from '../accounts/accounts.dto';
+import { ConnectSessionsService } from './connect-sessions.service';
 
 @ApiTags('connect-sessions')
 @ApiBearerAuth()

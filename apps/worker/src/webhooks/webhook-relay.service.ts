@@ -1,8 +1,8 @@
-import { Injectable, Logger, OnApplicationShutdown } from '@nestjs/common';
+import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Agent, fetch } from 'undici';
-import { AppConfig } from '@app/config';
-import { canonicalizeBaseUrl, createGuardedAgent, OutboundPolicy } from '@app/bitwarden';
-import { OutboxEvent, WebhookOutboxRepository } from './webhook-outbox.repository';
+import { AppConfig, ConfigError } from '@app/config';
+import { AccountEvent, AccountEventsRepository } from '@app/accounts';
+import { canonicalizeBaseUrl, causeChain, createGuardedAgent, isSsrfBlockedError, OutboundPolicy } from '@app/bitwarden';
 import { signWebhook } from './webhook-signature';
 
 const BATCH = 50;
@@ -10,8 +10,22 @@ const LEASE_MS = 30_000;
 const TIMEOUT_MS = 10_000;
 const MAX_BACKOFF_MS = 3600_000;
 
+/**
+ * Why a delivery failed, for the log: the SSRF guard's verdict or the transport's, never undici's bare
+ * "fetch failed", and never the URL (it may carry a token in its path).
+ */
+function deliveryProblem(err: unknown): string {
+  const blocked = causeChain(err).find(isSsrfBlockedError);
+  if (blocked) return `refused by the outbound address guard: ${blocked.message}`;
+  if (err instanceof Error && err.name === 'TimeoutError') return 'the receiver did not answer in time';
+  const code = causeChain(err)
+    .map((c) => (typeof c === 'object' && c !== null ? (c as { code?: unknown }).code : undefined))
+    .find((c): c is string => typeof c === 'string');
+  return code ? `connection failed (${code})` : (err as Error).message;
+}
+
 /** The body a receiver gets: ids and statuses only, never a secret or a token. */
-export function webhookPayload(e: OutboxEvent) {
+export function webhookPayload(e: AccountEvent) {
   return {
     id: `evt_${e.id}`,
     type: e.type,
@@ -28,12 +42,12 @@ export function webhookPayload(e: OutboxEvent) {
  * through the same SSRF guard as calls to Bitwarden (redirects are not followed).
  */
 @Injectable()
-export class WebhookRelay implements OnApplicationShutdown {
+export class WebhookRelay implements OnModuleInit, OnApplicationShutdown {
   private readonly logger = new Logger(WebhookRelay.name);
   private agent: Agent | null = null;
 
   constructor(
-    private readonly outbox: WebhookOutboxRepository,
+    private readonly outbox: AccountEventsRepository,
     private readonly policy: OutboundPolicy,
     private readonly config: AppConfig,
   ) {}
@@ -55,21 +69,22 @@ export class WebhookRelay implements OnApplicationShutdown {
     }
   }
 
+  /** A WEBHOOK_URL that breaks the URL rules stops the worker at boot rather than leaving events in the outbox. */
+  onModuleInit(): void {
+    const problem = this.enabled ? this.urlProblem() : null;
+    if (problem) throw new ConfigError([`WEBHOOK_URL ${problem}`]);
+  }
+
   async runOnce(now = new Date()): Promise<number> {
     if (!this.enabled) return 0;
-    const problem = this.urlProblem();
-    if (problem) {
-      this.logger.error({ problem }, 'WEBHOOK_URL is not allowed: events stay in the outbox');
-      return 0;
-    }
-    const events = await this.outbox.claimDue(now, new Date(now.getTime() + LEASE_MS), BATCH);
+    const events = await this.outbox.claimForDelivery(now, new Date(now.getTime() + LEASE_MS), BATCH);
     let delivered = 0;
     // In order per batch: receivers also get a per-account sequence number to order by.
     for (const e of events) if (await this.deliver(e)) delivered++;
     return delivered;
   }
 
-  private async deliver(e: OutboxEvent): Promise<boolean> {
+  private async deliver(e: AccountEvent): Promise<boolean> {
     const body = JSON.stringify(webhookPayload(e));
     const timestamp = Math.floor(Date.now() / 1000);
     try {
@@ -89,14 +104,14 @@ export class WebhookRelay implements OnApplicationShutdown {
       });
       await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) {
-        await this.outbox.delivered(e.id);
+        await this.outbox.markDelivered(e.id);
         return true;
       }
       throw new Error(`receiver answered ${res.status}`);
     } catch (err) {
       const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(20, e.deliveryAttempts)) * (0.8 + 0.4 * Math.random());
-      await this.outbox.failed(e.id, new Date(Date.now() + delay));
-      this.logger.warn({ event: `evt_${e.id}`, attempt: e.deliveryAttempts + 1, err: (err as Error).message }, 'webhook delivery failed');
+      await this.outbox.markFailed(e.id, new Date(Date.now() + delay));
+      this.logger.warn({ event: `evt_${e.id}`, attempt: e.deliveryAttempts + 1, err: deliveryProblem(err) }, 'webhook delivery failed');
       return false;
     }
   }

@@ -1,6 +1,6 @@
 import { AccountEntity } from '@app/database';
 
-/** The Account resource of contract.md. Never the secret, a token or ciphertext. */
+/** The Account resource (docs/API.md, "Accounts"): the one declaration of its shape. Never the secret, a token or ciphertext. */
 export interface AccountView {
   id: string;
   ownerId: string;

@@ -8,7 +8,12 @@ export interface StoredResponse<T> {
   body: T;
 }
 
-const TTL_MS = 24 * 3600 * 1000;
+/** How long a response is remembered. */
+const KEEP_MS = 24 * 3600 * 1000;
+/** An in-flight claim lives this long unless its request renews it: a crashed process frees its key this soon. */
+export const LEASE_MS = 10_000;
+const RENEW_EVERY_MS = 3_000;
+/** A repeat waits this long for the first request to finish before answering 503. */
 const WAIT_MS = 30_000;
 
 /** A stable fingerprint of a JSON body (keys sorted), so the same body in another key order still matches. */
@@ -21,7 +26,9 @@ export function fingerprint(parts: unknown[]): string {
 /**
  * Idempotency-Key handling: the first request with a key runs, later ones with the same key and body get its
  * response (waiting while it is still running, so a double submit makes one upstream exchange), and the same key
- * with another body is 422. A failed first request releases the key: nothing is remembered of a failure.
+ * with another body is 422. A failed first request releases the key: nothing is remembered of a failure. A
+ * running request holds its key by a short lease that it renews; if its process dies, the lease runs out and a
+ * retry runs the request itself.
  */
 @Injectable()
 export class IdempotencyService {
@@ -30,27 +37,35 @@ export class IdempotencyService {
   async run<T>(scope: string, requestHash: string, fn: () => Promise<StoredResponse<T>>): Promise<StoredResponse<T>> {
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
-      if (await this.repo.claim(scope, requestHash, TTL_MS)) break;
+      if (await this.repo.claim(scope, requestHash, this.lease())) break;
       const existing = await this.repo.find(scope);
       if (!existing) continue; // released between our insert and read: claim again
-      if (existing.expiresAt.getTime() < Date.now()) {
-        await this.repo.release(scope);
-        continue;
-      }
       if (existing.requestHash !== requestHash) {
         throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.');
       }
-      if (existing.statusCode !== null) return { status: existing.statusCode, body: existing.responseBody as T };
+      if (existing.statusCode !== null) {
+        if (existing.expiresAt.getTime() >= Date.now()) return { status: existing.statusCode, body: existing.responseBody as T };
+        await this.repo.forgetIfExpired(scope);
+        continue;
+      }
+      if (existing.expiresAt.getTime() < Date.now() && (await this.repo.takeOver(scope, existing.expiresAt, this.lease()))) break;
       if (Date.now() > deadline) throw new AppError('unavailable', 'The first request with this Idempotency-Key is still running. Try again shortly.');
       await new Promise((r) => setTimeout(r, 100));
     }
+    const renewal = setInterval(() => void this.repo.renew(scope, this.lease()).catch(() => undefined), RENEW_EVERY_MS);
     try {
       const res = await fn();
-      await this.repo.complete(scope, res.status, res.body);
+      await this.repo.complete(scope, res.status, res.body, new Date(Date.now() + KEEP_MS));
       return res;
     } catch (e) {
       await this.repo.release(scope).catch(() => undefined);
       throw e;
+    } finally {
+      clearInterval(renewal);
     }
+  }
+
+  private lease(): Date {
+    return new Date(Date.now() + LEASE_MS);
   }
 }

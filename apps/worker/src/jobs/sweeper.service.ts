@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppConfig } from '@app/config';
 import { JobName, JobProducer, QueueName } from '@app/queue';
-import { AccountsRepository } from '../accounts.repository';
+import { AccountsRepository } from '@app/accounts';
 
 const BATCH = 500;
 const MAX_BATCHES_PER_SWEEP = 20;

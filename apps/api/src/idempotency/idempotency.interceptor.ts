@@ -1,0 +1,51 @@
+import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata } from '@nestjs/common';
+import { Reflector } from '@nestjs/core';
+import type { Request, Response } from 'express';
+import { from, lastValueFrom, map, Observable } from 'rxjs';
+import { Principal } from '@app/accounts';
+import { AppError, parseUuid } from '@app/common';
+import { fingerprint, IdempotencyService } from './idempotency.service';
+
+const IDEMPOTENT = 'bwc:idempotent';
+
+/** Marks a route whose repeats with one Idempotency-Key replay the first response; `op` names the operation in the key. */
+export const Idempotent = (op: string) => SetMetadata(IDEMPOTENT, op);
+
+const KEY_RE = /^[\x21-\x7e]{1,200}$/;
+
+/**
+ * Idempotency-Key for the routes marked @Idempotent. Keys are scoped to the caller (service key name, or the
+ * session's owner) and the operation (a re-link also to its account, in canonical form), and a repeat must carry
+ * the same body.
+ */
+@Injectable()
+export class IdempotencyInterceptor implements NestInterceptor {
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly idempotency: IdempotencyService,
+  ) {}
+
+  intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
+    const op = this.reflector.get<string | undefined>(IDEMPOTENT, ctx.getHandler());
+    const req = ctx.switchToHttp().getRequest<Request & { principal: Principal }>();
+    const key = req.header('idempotency-key');
+    if (!op || key === undefined) return next.handle();
+    if (!KEY_RE.test(key)) {
+      throw new AppError('validation_failed', 'The Idempotency-Key header must be 1-200 visible ASCII characters.', { fields: { 'Idempotency-Key': 'is invalid' } });
+    }
+    const res = ctx.switchToHttp().getResponse<Response>();
+    const p = req.principal;
+    const who = p.kind === 'service' ? `svc-${p.name}` : `owner-${p.ownerId}`;
+    const id = typeof req.params.id === 'string' ? `-${parseUuid(req.params.id) ?? req.params.id}` : '';
+    const run = async () => {
+      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+      return { status: res.statusCode, body };
+    };
+    return from(this.idempotency.run(`${who}|${op}${id}|${key}`, fingerprint([op, req.body ?? null]), run)).pipe(
+      map((stored) => {
+        res.status(stored.status);
+        return stored.body;
+      }),
+    );
+  }
+}

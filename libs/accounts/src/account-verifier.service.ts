@@ -1,0 +1,91 @@
+import { Injectable } from '@nestjs/common';
+import { AppError } from '@app/common';
+import { AppConfig } from '@app/config';
+import { BitwardenGateway, BudgetPriority, IssuedToken } from '@app/bitwarden';
+import { AccountEntity } from '@app/database';
+import { provenState, rejectedState, RuleConfig, transientState } from './account-rules';
+import { AccountSecrets } from './account-secrets';
+import { AccountPatch, AccountsRepository } from './persistence/accounts.repository';
+
+export type VerifyResult =
+  | { kind: 'ok'; account: AccountEntity; token: IssuedToken }
+  /** Bitwarden rejected the credentials; recorded (needs_relink). */
+  | { kind: 'rejected'; account: AccountEntity; error: AppError }
+  /** A failure that may pass; `account` is the recorded row, or null when the caller asked to decide itself. */
+  | { kind: 'transient'; account: AccountEntity | null; error: AppError }
+  /** No budget slot came in time: nothing was sent and nothing written. */
+  | { kind: 'budget'; waitMs: number; error: AppError }
+  /** The credentials were replaced meanwhile: this outcome was for old ones and is dropped. */
+  | { kind: 'superseded' };
+
+export interface VerifyOptions {
+  priority: BudgetPriority;
+  maxWaitMs: number;
+  /** false: a transient failure is returned unrecorded, for callers (the worker's breaker) that decide themselves. */
+  recordTransient?: boolean;
+}
+
+export const ruleConfig = (c: AppConfig): RuleConfig => ({
+  checkIntervalSeconds: c.accountCheckIntervalSeconds,
+  refreshMarginSeconds: c.tokenRefreshMarginSeconds,
+});
+
+/**
+ * Runs a token exchange with an account's stored credentials and records what it proved: the status machine's
+ * single writer. The write is a compare-and-set on credentials_version, so an outcome for credentials that were
+ * replaced meanwhile is dropped instead of overwriting the new ones' status.
+ */
+@Injectable()
+export class AccountVerifier {
+  private readonly rules: RuleConfig;
+
+  constructor(
+    private readonly repo: AccountsRepository,
+    private readonly secrets: AccountSecrets,
+    private readonly gateway: BitwardenGateway,
+    config: AppConfig,
+  ) {
+    this.rules = ruleConfig(config);
+  }
+
+  async verify(account: AccountEntity, o: VerifyOptions): Promise<VerifyResult> {
+    const outcome = await this.gateway.exchange(
+      {
+        identityBaseUrl: account.identityBaseUrl,
+        clientId: account.clientId,
+        clientSecret: this.secrets.openSecret(account),
+        organizationId: account.organizationId,
+      },
+      o,
+    );
+    if (outcome.ok) {
+      const updated = await this.repo.update(account.id, this.provenPatch(account, outcome.token, new Date()), {
+        expectedCredentialsVersion: account.credentialsVersion,
+      });
+      return updated ? { kind: 'ok', account: updated, token: outcome.token } : { kind: 'superseded' };
+    }
+    if (outcome.kind === 'budget') return outcome;
+    if (outcome.kind === 'transient' && o.recordTransient === false) return { kind: 'transient', account: null, error: outcome.error };
+    return this.recordFailure(account, outcome.error);
+  }
+
+  /** Records a failed exchange (rejection or transient) with the rules' state. */
+  async recordFailure(account: AccountEntity, e: AppError): Promise<VerifyResult> {
+    const now = new Date();
+    const rejected = e.code === 'credentials_rejected';
+    const patch = rejected ? rejectedState(account, e, now, this.rules, Math.random) : transientState(account, e, now, this.rules, Math.random);
+    const updated = await this.repo.update(account.id, patch, { expectedCredentialsVersion: account.credentialsVersion });
+    if (!updated) return { kind: 'superseded' };
+    return rejected ? { kind: 'rejected', account: updated, error: e } : { kind: 'transient', account: updated, error: e };
+  }
+
+  /** The columns of an account just proven with `token`: the rules' state plus the sealed token. */
+  provenPatch(account: Pick<AccountEntity, 'id' | 'ownerId' | 'apiBaseUrl' | 'lastTokenRequestAt'>, token: IssuedToken, now: Date): AccountPatch {
+    const sealed = this.secrets.sealToken(account, token.accessToken);
+    return { ...provenState(account.lastTokenRequestAt, token, now, this.rules, Math.random), tokenEnc: sealed.enc, tokenKeyId: sealed.keyId };
+  }
+
+  get ruleConfig(): RuleConfig {
+    return this.rules;
+  }
+}

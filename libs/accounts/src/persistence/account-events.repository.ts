@@ -1,0 +1,87 @@
+import { Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AccountEventType } from '@app/database';
+
+/** One row of an account's history; also the webhook outbox entry for it. */
+export interface AccountEvent {
+  id: string;
+  accountId: string;
+  ownerId: string;
+  type: AccountEventType;
+  seq: number;
+  fromStatus: string | null;
+  toStatus: string;
+  reason: string | null;
+  at: Date;
+  deliveryAttempts: number;
+}
+
+export interface NewEvent {
+  accountId: string;
+  ownerId: string;
+  type: AccountEventType;
+  from: string | null;
+  to: string;
+  reason: string | null;
+}
+
+const COLUMNS = 'id, account_id, owner_id, type, seq, from_status, to_status, reason, at, delivery_attempts';
+
+const fromRow = (r: Record<string, unknown>): AccountEvent => ({
+  id: String(r.id),
+  accountId: r.account_id as string,
+  ownerId: r.owner_id as string,
+  type: r.type as AccountEventType,
+  seq: r.seq as number,
+  fromStatus: r.from_status as string | null,
+  toStatus: r.to_status as string,
+  reason: r.reason as string | null,
+  at: r.at as Date,
+  deliveryAttempts: r.delivery_attempts as number,
+});
+
+/**
+ * The only code that touches account_events: the history of each account and, with next_delivery_at set, the
+ * webhook outbox. Events are appended inside the transaction of the change they describe, so none is lost or invented.
+ */
+@Injectable()
+export class AccountEventsRepository {
+  constructor(@InjectDataSource() private readonly ds: DataSource) {}
+
+  /** Appends an event in the caller's transaction; `deliver` queues it for webhook delivery. `seq` counts per account (the account's row lock serialises writers). */
+  async append(m: EntityManager, e: NewEvent, deliver: boolean): Promise<void> {
+    await m.query(
+      `INSERT INTO account_events (account_id, owner_id, type, seq, from_status, to_status, reason, next_delivery_at)
+       VALUES ($1, $2, $3, (SELECT coalesce(max(seq), 0) + 1 FROM account_events WHERE account_id = $1), $4, $5, $6,
+               CASE WHEN $7::boolean THEN now() END)`,
+      [e.accountId, e.ownerId, e.type, e.from, e.to, e.reason, deliver],
+    );
+  }
+
+  /** An account's events, oldest first. */
+  async history(accountId: string): Promise<AccountEvent[]> {
+    const rows: Array<Record<string, unknown>> = await this.ds.query(`SELECT ${COLUMNS} FROM account_events WHERE account_id = $1 ORDER BY id`, [accountId]);
+    return rows.map(fromRow);
+  }
+
+  /** Leases due undelivered events (pushes next_delivery_at out) so a crashed relay's events come back on their own. */
+  async claimForDelivery(now: Date, leaseUntil: Date, limit: number): Promise<AccountEvent[]> {
+    const [rows] = (await this.ds.query(
+      `UPDATE account_events SET next_delivery_at = $2
+         WHERE id IN (SELECT id FROM account_events WHERE delivered_at IS NULL AND next_delivery_at <= $1
+                      ORDER BY next_delivery_at, id LIMIT $3 FOR UPDATE SKIP LOCKED)
+       RETURNING ${COLUMNS}`,
+      [now, leaseUntil, limit],
+    )) as [Array<Record<string, unknown>>, number];
+    return rows.map(fromRow).sort((a, b) => Number(a.id) - Number(b.id));
+  }
+
+  async markDelivered(id: string): Promise<void> {
+    await this.ds.query(`UPDATE account_events SET delivered_at = now(), delivery_attempts = delivery_attempts + 1 WHERE id = $1`, [id]);
+  }
+
+  async markFailed(id: string, nextAt: Date): Promise<void> {
+    await this.ds.query(`UPDATE account_events SET delivery_attempts = delivery_attempts + 1, next_delivery_at = $2 WHERE id = $1`, [id, nextAt]);
+  }
+}

@@ -1,0 +1,181 @@
+import { Inject, Injectable } from '@nestjs/common';
+import { InjectDataSource } from '@nestjs/typeorm';
+import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
+import type { AccountStatus, Region } from '@app/common';
+import { AccountEntity } from '@app/database';
+import { AccountMetrics } from '../account.metrics';
+import { ACCOUNT_COLUMNS, accountFromRow } from './account-row';
+import { AccountEventsRepository, NewEvent } from './account-events.repository';
+
+export interface ListFilter {
+  ownerId?: string;
+  status?: AccountStatus;
+  region?: Region;
+  limit: number;
+  after?: { createdAt: Date; id: string };
+}
+
+export type AccountPatch = Partial<Omit<AccountEntity, 'id' | 'ownerId' | 'createdAt'>>;
+
+/** What the token path needs of an account: read on every sync-job call, so it is kept to these columns. */
+export type TokenState = Pick<
+  AccountEntity,
+  'id' | 'ownerId' | 'status' | 'apiBaseUrl' | 'tokenEnc' | 'tokenExpiresAt' | 'tokenScope' | 'tokenLifetimeSeconds' | 'lastTokenRequestAt' | 'refreshAt'
+>;
+
+/** Whether account events are queued for webhook delivery (WEBHOOK_URL set); decided by the module that builds this. */
+export const DELIVER_EVENTS = Symbol('DELIVER_EVENTS');
+
+export const isUniqueViolation = (e: unknown) => e instanceof QueryFailedError && (e as { code?: string }).code === '23505';
+
+type Row = Record<string, unknown>;
+/** pg returns [rows, rowCount] for UPDATE … RETURNING through TypeORM's query(); plain rows for SELECT. */
+const rowsOf = (r: unknown): Row[] => (Array.isArray(r) && Array.isArray(r[0]) ? r[0] : r) as Row[];
+
+/**
+ * The only code that reads or writes the accounts table (key rotation's repository is the second writer, of the
+ * blob columns only, by compare-and-set). Every read goes through ACCOUNT_COLUMNS and accountFromRow; every write
+ * returns the row through the same path. Status changes append their event in the same transaction.
+ */
+@Injectable()
+export class AccountsRepository {
+  constructor(
+    @InjectDataSource() private readonly ds: DataSource,
+    private readonly events: AccountEventsRepository,
+    private readonly metrics: AccountMetrics,
+    @Inject(DELIVER_EVENTS) private readonly deliverEvents: boolean,
+  ) {}
+
+  async findById(id: string, m: EntityManager = this.ds.manager): Promise<AccountEntity | null> {
+    const rows: Row[] = await m.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1`, [id]);
+    return rows[0] ? accountFromRow(rows[0]) : null;
+  }
+
+  /** The token path's read: one indexed row, a fixed column list, no entity hydration. */
+  async findTokenState(id: string): Promise<TokenState | null> {
+    const rows: Row[] = await this.ds.query(
+      `SELECT id, owner_id, status, api_base_url, token_enc, token_expires_at, token_scope, token_lifetime_seconds,
+              last_token_request_at, refresh_at
+         FROM accounts WHERE id = $1`,
+      [id],
+    );
+    return rows[0] ? accountFromRow(rows[0]) : null;
+  }
+
+  async findByNaturalKey(ownerId: string, identityBaseUrl: string, organizationId: string): Promise<AccountEntity | null> {
+    const rows: Row[] = await this.ds.query(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE owner_id = $1 AND identity_base_url = $2 AND organization_id = $3`,
+      [ownerId, identityBaseUrl, organizationId],
+    );
+    return rows[0] ? accountFromRow(rows[0]) : null;
+  }
+
+  /** Newest first; keyset on (created_at, id) so a page is an index range scan at any depth and stable under inserts. */
+  async list(f: ListFilter): Promise<AccountEntity[]> {
+    const params: unknown[] = [];
+    const bind = (v: unknown) => `$${params.push(v)}`;
+    const where: string[] = [];
+    if (f.ownerId !== undefined) where.push(`owner_id = ${bind(f.ownerId)}`);
+    if (f.status !== undefined) where.push(`status = ${bind(f.status)}`);
+    if (f.region !== undefined) where.push(`region = ${bind(f.region)}`);
+    if (f.after) where.push(`(created_at, id) < (${bind(f.after.createdAt)}, ${bind(f.after.id)})`);
+    const rows: Row[] = await this.ds.query(
+      `SELECT ${ACCOUNT_COLUMNS} FROM accounts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
+        ORDER BY created_at DESC, id DESC LIMIT ${bind(f.limit)}`,
+      params,
+    );
+    return rows.map(accountFromRow);
+  }
+
+  /** Inserts the account and its `linked` event in one transaction. Throws a unique violation on a duplicate. */
+  async insert(account: AccountEntity): Promise<AccountEntity> {
+    return this.ds.transaction(async (m) => {
+      await m.insert(AccountEntity, account);
+      await this.append(m, account, { type: 'account.linked', from: null, to: account.status, reason: null });
+      return (await this.findById(account.id, m)) as AccountEntity;
+    });
+  }
+
+  /**
+   * Applies a patch, writing a history event when the status changes. With `expectedCredentialsVersion` it is a
+   * compare-and-set: it returns null (writing nothing) when the credentials were swapped in the meantime.
+   */
+  async update(id: string, patch: AccountPatch, opts: { expectedCredentialsVersion?: number; relinked?: boolean } = {}): Promise<AccountEntity | null> {
+    // Fast path for the common write (a check or renewal that leaves the status as it was): one conditional
+    // UPDATE, no lock, no history row. Anything else (a status change, a re-link, a lost CAS) takes the
+    // transaction below, which decides with the row locked.
+    if (patch.status !== undefined && !opts.relinked) {
+      const qb = this.ds
+        .createQueryBuilder()
+        .update(AccountEntity)
+        .set({ ...patch, updatedAt: new Date() })
+        .where('id = :id', { id })
+        .andWhere('status = :status', { status: patch.status });
+      if (opts.expectedCredentialsVersion !== undefined) qb.andWhere('credentials_version = :v', { v: opts.expectedCredentialsVersion });
+      if ((await qb.execute()).affected === 1) return this.findById(id);
+    }
+    return this.ds.transaction(async (m) => {
+      const [row] = rowsOf(await m.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE`, [id]));
+      if (!row) return null;
+      const current = accountFromRow(row);
+      if (opts.expectedCredentialsVersion !== undefined && current.credentialsVersion !== opts.expectedCredentialsVersion) return null;
+      await m.update(AccountEntity, { id }, { ...patch, updatedAt: new Date() });
+      const to = patch.status ?? current.status;
+      if (opts.relinked) await this.append(m, current, { type: 'account.relinked', from: current.status, to, reason: null });
+      if (to !== current.status) {
+        await this.append(m, current, { type: 'account.status_changed', from: current.status, to, reason: patch.statusReason ?? null });
+        this.metrics.statusChanges.inc({ from: current.status, to });
+      }
+      return this.findById(id, m);
+    });
+  }
+
+  /** Writes scheduling columns only (no history, no updated_at): the worker's bookkeeping. */
+  async reschedule(id: string, patch: Pick<AccountPatch, 'nextCheckAt' | 'refreshAt' | 'lastTokenRequestAt'>): Promise<void> {
+    await this.ds.createQueryBuilder().update(AccountEntity).set(patch).where('id = :id', { id }).execute();
+  }
+
+  /** Deletes the row (secret and cached token go with it) and records `deleted`; the history stays. */
+  async delete(id: string): Promise<AccountEntity | null> {
+    return this.ds.transaction(async (m) => {
+      const [row] = rowsOf(await m.query(`DELETE FROM accounts WHERE id = $1 RETURNING ${ACCOUNT_COLUMNS}`, [id]));
+      if (!row) return null;
+      const gone = accountFromRow(row);
+      await this.append(m, gone, { type: 'account.deleted', from: gone.status, to: 'deleted', reason: null });
+      return gone;
+    });
+  }
+
+  /**
+   * Claims up to `limit` accounts whose check is due and leases them until `leaseUntil`, so that a lost job
+   * (Redis flush, crash) is simply claimed again once the lease runs out. SKIP LOCKED lets several sweepers run.
+   */
+  async claimDueChecks(now: Date, leaseUntil: Date, limit: number): Promise<Array<{ id: string; identityBaseUrl: string }>> {
+    const rows = rowsOf(
+      await this.ds.query(
+        `UPDATE accounts SET next_check_at = $2
+           WHERE id IN (SELECT id FROM accounts WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+         RETURNING id, identity_base_url`,
+        [now, leaseUntil, limit],
+      ),
+    );
+    return rows.map((r) => ({ id: r.id as string, identityBaseUrl: r.identity_base_url as string }));
+  }
+
+  /** Same lease pattern for token renewals of accounts in active use. */
+  async claimDueRefreshes(now: Date, leaseUntil: Date, limit: number): Promise<Array<{ id: string }>> {
+    const rows = rowsOf(
+      await this.ds.query(
+        `UPDATE accounts SET refresh_at = $2
+           WHERE id IN (SELECT id FROM accounts WHERE refresh_at <= $1 ORDER BY refresh_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+         RETURNING id`,
+        [now, leaseUntil, limit],
+      ),
+    );
+    return rows.map((r) => ({ id: r.id as string }));
+  }
+
+  private append(m: EntityManager, a: Pick<AccountEntity, 'id' | 'ownerId'>, e: Omit<NewEvent, 'accountId' | 'ownerId'>): Promise<void> {
+    return this.events.append(m, { accountId: a.id, ownerId: a.ownerId, ...e }, this.deliverEvents);
+  }
+}

@@ -1,0 +1,93 @@
+import { Injectable, Logger } from '@nestjs/common';
+import { AppError } from '@app/common';
+import { AppConfig } from '@app/config';
+import { BitwardenClient, ServerFlavor } from './bitwarden.client';
+import { GatewayMetrics } from './gateway.metrics';
+import { HostPolicy, identityHostPolicy } from './host-policy';
+import { BudgetPriority, IdentityBudget } from './identity-budget';
+
+export interface Credentials {
+  identityBaseUrl: string;
+  clientId: string;
+  clientSecret: string;
+  organizationId: string;
+}
+
+export interface IssuedToken {
+  accessToken: string;
+  expiresIn: number;
+  scope: string;
+  expiresAt: Date;
+}
+
+/**
+ * What an exchange came to. `budget`: no slot of the host's shared budget came in time (nothing was sent);
+ * `rejected`: Bitwarden refused the credentials; `transient`: anything that may pass (outage, 5xx, 429, timeout).
+ * Every failure carries the contract error an interactive caller answers with.
+ */
+export type ExchangeOutcome =
+  | { ok: true; token: IssuedToken }
+  | { ok: false; kind: 'budget'; waitMs: number; error: AppError }
+  | { ok: false; kind: 'rejected'; error: AppError }
+  | { ok: false; kind: 'transient'; error: AppError };
+
+export interface ExchangeOptions {
+  priority: BudgetPriority;
+  /** How long to queue for a budget slot before giving up with `budget`. */
+  maxWaitMs: number;
+}
+
+const budgetError = (waitMs: number) =>
+  new AppError('provider_rate_limited', 'Too many token requests to this Bitwarden server right now. Try again later.', {
+    retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
+  });
+
+/**
+ * Every token exchange passes here: a slot of the identity host's shared budget first (its HostPolicy says which
+ * rules apply), then the exchange; a 429 from Bitwarden pauses the whole host for its Retry-After.
+ */
+@Injectable()
+export class BitwardenGateway {
+  private readonly logger = new Logger(BitwardenGateway.name);
+
+  constructor(
+    private readonly client: BitwardenClient,
+    private readonly budget: IdentityBudget,
+    private readonly metrics: GatewayMetrics,
+    private readonly config: AppConfig,
+  ) {}
+
+  identityPolicy(identityBaseUrl: string): HostPolicy {
+    return identityHostPolicy(identityBaseUrl, { perMinute: this.config.identityRateLimitPerMinute });
+  }
+
+  async exchange(c: Credentials, o: ExchangeOptions): Promise<ExchangeOutcome> {
+    const policy = this.identityPolicy(c.identityBaseUrl);
+    const waitStarted = Date.now();
+    const slot = await this.budget.acquire(policy, o.priority, o.maxWaitMs);
+    this.metrics.budgetWaitSeconds.observe({ budget: 'identity' }, (Date.now() - waitStarted) / 1000);
+    if (!slot.ok) return { ok: false, kind: 'budget', waitMs: slot.waitMs, error: budgetError(slot.waitMs) };
+    const labels = { host_class: policy.hostClass };
+    const started = Date.now();
+    try {
+      const t = await this.client.exchangeToken(c);
+      this.metrics.exchanges.inc({ ...labels, outcome: 'ok' });
+      return { ok: true, token: { accessToken: t.accessToken, expiresIn: t.expiresIn, scope: t.scope, expiresAt: new Date(started + t.expiresIn * 1000) } };
+    } catch (e) {
+      if (!(e instanceof AppError)) throw e;
+      this.metrics.exchanges.inc({ ...labels, outcome: e.code });
+      if (e.code === 'provider_rate_limited') {
+        await this.budget.pause(policy.host, e.extra.retryAfterSeconds ?? 60).catch(() => undefined);
+      }
+      this.logger.log({ hostClass: policy.hostClass, organizationId: c.organizationId, code: e.code }, 'token exchange failed');
+      return e.code === 'credentials_rejected' ? { ok: false, kind: 'rejected', error: e } : { ok: false, kind: 'transient', error: e };
+    } finally {
+      this.metrics.exchangeSeconds.observe(labels, (Date.now() - started) / 1000);
+    }
+  }
+
+  /** Checks that the API URL accepts a token (and which server it is); throws the contract's error when not. */
+  probe(apiBaseUrl: string, accessToken: string): Promise<{ flavor: ServerFlavor }> {
+    return this.client.probeApi({ apiBaseUrl, accessToken });
+  }
+}

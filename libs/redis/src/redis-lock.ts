@@ -1,0 +1,37 @@
+import { Injectable } from '@nestjs/common';
+import { randomUUID } from 'node:crypto';
+import { REDIS_PREFIX, RedisService } from './redis.service';
+
+const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+
+/** A named lock and how long a holder may keep it before it frees itself (a crashed holder must not block for ever). */
+export interface LockSpec {
+  name: string;
+  ttlMs: number;
+}
+
+/**
+ * The lock under which one process at a time exchanges a token for an account (API token path, worker renewals,
+ * proxy refreshes). Outlives an exchange (OUTBOUND_TIMEOUT_MS) comfortably.
+ */
+export const tokenLock = (accountId: string): LockSpec => ({ name: `token-${accountId}`, ttlMs: 30_000 });
+
+export type LockResult<T> = { acquired: true; value: T } | { acquired: false };
+
+/** A Redis lock (SET NX PX with an owner token, released only by its owner). */
+@Injectable()
+export class RedisLock {
+  constructor(private readonly redis: RedisService) {}
+
+  /** Runs `fn` holding the lock, or returns `{acquired: false}` at once when someone else holds it. */
+  async withLock<T>(spec: LockSpec, fn: () => Promise<T>): Promise<LockResult<T>> {
+    const key = `${REDIS_PREFIX}lock:${spec.name}`;
+    const owner = randomUUID();
+    if ((await this.redis.client.set(key, owner, 'PX', spec.ttlMs, 'NX')) !== 'OK') return { acquired: false };
+    try {
+      return { acquired: true, value: await fn() };
+    } finally {
+      await this.redis.client.eval(RELEASE, 1, key, owner).catch(() => undefined);
+    }
+  }
+}
