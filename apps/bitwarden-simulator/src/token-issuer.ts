@@ -42,6 +42,7 @@ export function issueToken(state: SimState, route: Route, org: OrgRecord, overri
       key,
     );
   }
+  state.noteIssued(jwt, org.id);
   // Field order as Duende/Vaultwarden write it; no refresh_token, no id_token.
   return { access_token: jwt, expires_in: life, token_type: 'Bearer', scope: 'api.organization' };
 }
