@@ -1,4 +1,4 @@
-// Vaultwarden mode (§8, §11 "VW mode differences").
+// Vaultwarden mode: what differs from the official server.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { SimOrg, SimulatorHandle } from '@app/simulator';

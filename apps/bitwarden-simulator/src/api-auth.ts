@@ -1,4 +1,4 @@
-// Bearer-token validation as the APIs do it: ASP.NET JwtBearer (official, §6) and Vaultwarden's PublicToken guard (§8).
+// Bearer-token validation as the APIs do it: ASP.NET JwtBearer (official) and Vaultwarden's PublicToken guard.
 import { RequestContext } from './context';
 import { invariantDate } from './http-util';
 import { decodeJwt, verifyRs256 } from './jwt';

@@ -1,4 +1,4 @@
-// Identity server: POST {identity}/connect/token (§11 Identity 1-10; §8 for Vaultwarden), discovery, JWKS, alive/now.
+// Identity server: POST {identity}/connect/token (and Vaultwarden's), discovery, JWKS, alive/now.
 import { rocketError, vwError } from './bodies';
 import { parseDotnetGuid, parseOfficialClient, vwField } from './client-credentials';
 import { normPath, RequestContext } from './context';

@@ -1,5 +1,5 @@
 // Deterministic directory data for a simulated org. Ids are hashes of the org id (never the org id itself),
-// and no org name or id appears in any item, matching the real Public API models (§6).
+// and no org name or id appears in any item, matching the real Public API models.
 import { createHash } from 'node:crypto';
 
 export interface OrgData {

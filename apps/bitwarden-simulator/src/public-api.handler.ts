@@ -1,4 +1,4 @@
-// API server: {api}/public/* (§11 API 1-10), /config, /alive, /now; Vaultwarden's much smaller surface (§8).
+// API server: {api}/public/*, /config, /alive, /now; Vaultwarden's much smaller surface.
 import { randomUUID } from 'node:crypto';
 import { authenticateOfficial, authenticateVaultwarden } from './api-auth';
 import { modelStateError, OFFICIAL_VERSION, rocketError, VW_VERSION } from './bodies';

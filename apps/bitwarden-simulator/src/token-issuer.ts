@@ -1,4 +1,4 @@
-// Builds access tokens the way each server does (§4 official/Duende, §8 Vaultwarden).
+// Builds access tokens the way each server does (official/Duende, Vaultwarden).
 import { randomBytes } from 'node:crypto';
 import { signJwt } from './jwt';
 import { issuerFor, Route } from './realm';
