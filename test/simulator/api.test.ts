@@ -1,4 +1,4 @@
-// Official Public API (§6, §11 API): bearer checks, scope, lists, 404s, subscription, import, config.
+// Official Public API: bearer checks, scope, lists, 404s, subscription, import, config.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { SimOrg, SimulatorHandle } from '@app/simulator';

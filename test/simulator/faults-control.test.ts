@@ -104,15 +104,15 @@ describe('simulator: faults, counters, control', () => {
     assert.equal(c.tokenRequests, 3);
     assert.equal(c.tokenSuccesses, 1);
     assert.equal(c.apiRequests, 2);
-    assert.deepEqual(c.byRealm.us, { tokenRequests: 3, tokenSuccesses: 1, apiRequests: 1 });
-    assert.deepEqual(c.byRealm.eu, { tokenRequests: 0, tokenSuccesses: 0, apiRequests: 1 });
+    assert.deepEqual(c.byRealm.us, { tokenRequests: 3, tokenSuccesses: 1, apiRequests: 1, tooManyRequests: 0 });
+    assert.deepEqual(c.byRealm.eu, { tokenRequests: 0, tokenSuccesses: 0, apiRequests: 1, tooManyRequests: 0 });
     assert.deepEqual(
       c.tokenLog.map(({ realm, host, clientId, status }) => ({ realm, host, clientId, status })),
       [500, 200, 400].map((status) => ({ realm: 'us', host: US_ID, clientId: org.clientId, status })),
     );
     assert.ok(c.tokenLog.every((e) => Math.abs(e.at - Date.now()) < 10_000));
     sim.resetCounters();
-    assert.deepEqual(sim.counters(), { tokenRequests: 0, tokenSuccesses: 0, apiRequests: 0, byRealm: {}, tokenLog: [] });
+    assert.deepEqual(sim.counters(), { tokenRequests: 0, tokenSuccesses: 0, apiRequests: 0, tooManyRequests: 0, byRealm: {}, tokenLog: [] });
   });
 
   it('control endpoints drive everything over HTTP on any host', async () => {

@@ -1,4 +1,4 @@
-// Official-server token endpoint (§1-§5, §11 Identity): success, every §3 error row, rotation, disable, realms.
+// Official-server token endpoint: success, every error row, rotation, disable, realms.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { SimOrg, SimulatorHandle } from '@app/simulator';
@@ -111,7 +111,7 @@ describe('simulator: official identity', () => {
     ['wrong secret and wrong scope', (o) => ({ form: { grant_type: 'password', scope: 'api', client_id: o.clientId, client_secret: 'bad' } }), 'invalid_client'],
   ];
   for (const [name, build, code] of rows) {
-    it(`§3 row: ${name} → 400 ${code}`, async () => {
+    it(`error row: ${name} → 400 ${code}`, async () => {
       const b = build(org);
       const r = await call(sim, {
         host: US_ID,

@@ -1,4 +1,4 @@
-// Vaultwarden mode (§8, §11 "VW mode differences").
+// Vaultwarden mode: what differs from the official server.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
 import type { SimOrg, SimulatorHandle } from '@app/simulator';
@@ -111,13 +111,17 @@ describe('simulator: Vaultwarden mode', () => {
     assert.equal((await token(form({ grant_type: undefined }))).status, 422);
   });
 
-  it('rate limit → 429 "Too many login requests"', async () => {
-    sim.configure({ rateLimitPerMinute: 1 });
-    assert.equal((await token(form())).status, 200);
+  it('login limit is on by default: a burst of 10, then 429 "Too many login requests" without Retry-After', async () => {
+    for (let i = 0; i < 10; i++) assert.equal((await token(form())).status, 200, `request ${i + 1}`);
     const r = await token(form());
     assert.equal(r.status, 429);
     assert.deepEqual(r.json(), vwError('Too many login requests'));
-    assert.ok(r.headers['retry-after']);
+    assert.equal(r.headers['content-type'], 'application/json');
+    assert.equal(r.headers['retry-after'], undefined);
+    // rateLimitPerMinute is a cloud knob: it neither lifts nor tightens Vaultwarden's own limit.
+    sim.configure({ rateLimitPerMinute: 1000 });
+    assert.equal((await token(form())).status, 429);
+    assert.equal(sim.counters().byRealm[VW].tooManyRequests, 2);
   });
 
   it('API: only import exists; everything else → VW 404 JSON; bad tokens → 401; config names Vaultwarden', async () => {

@@ -1,4 +1,4 @@
-// Bearer-token validation as the APIs do it: ASP.NET JwtBearer (official, §6) and Vaultwarden's PublicToken guard (§8).
+// Bearer-token validation as the APIs do it: ASP.NET JwtBearer (official) and Vaultwarden's PublicToken guard.
 import { RequestContext } from './context';
 import { invariantDate } from './http-util';
 import { decodeJwt, verifyRs256 } from './jwt';
@@ -30,11 +30,13 @@ export function authenticateOfficial(ctx: RequestContext): AuthResult {
   if (!verifyRs256(jwt, key)) return invalid('The signature is invalid');
   const now = Math.floor(Date.now() / 1000);
   const skew = ctx.state.config.clockSkewSeconds;
-  const { nbf, exp, iss } = jwt.payload as { nbf?: number; exp?: number; iss?: string };
+  const { nbf, exp, iss, iat } = jwt.payload as { nbf?: number; exp?: number; iss?: string; iat?: number };
   if (typeof exp !== 'number') return invalid('The token has no expiration');
   if (typeof nbf === 'number' && nbf > now + skew) return invalid(`The token is not valid before '${invariantDate(nbf)}'`);
   if (exp + skew < now || ctx.state.forcedExpired.has(token)) return invalid(`The token expired at '${invariantDate(exp)}'`);
   if (iss !== issuerFor(ctx.route)) return invalid(`The issuer '${String(iss)}' is invalid`);
+  // revokeTokensIssuedBefore (a simulator control; the real API cannot revoke): the plain invalid_token challenge.
+  if (ctx.state.isRevoked(token, String(jwt.payload.client_sub), typeof iat === 'number' ? iat : nbf)) return invalid();
   if (jwt.header.typ !== 'at+jwt') return invalid();
   // [Authorize("Organization")]: the scope claim must contain api.organization, else 403.
   const scope = jwt.payload.scope;
@@ -58,6 +60,7 @@ export function authenticateVaultwarden(ctx: RequestContext): string | null {
   if (typeof nbf !== 'number' || typeof exp !== 'number' || now < nbf || now > exp) return null;
   if (ctx.state.forcedExpired.has(token)) return null;
   if (iss !== issuerFor(ctx.route)) return null;
+  if (ctx.state.isRevoked(token, String(clientSub), nbf)) return null;
   if (typeof clientId !== 'string' || !clientId.startsWith('organization.')) return null;
   const org = ctx.state.orgs.get(clientId.slice('organization.'.length));
   if (!org || org.realm !== ctx.route.realm || org.secret === null) return null;

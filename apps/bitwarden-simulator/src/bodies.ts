@@ -1,4 +1,4 @@
-// Exact error bodies of the two servers (§3, §6, §8).
+// Exact error bodies of the two servers.
 export const OFFICIAL_429_BODY = (period = '1m') => ({
   object: 'error',
   message: `Slow down! Too many requests. Try again in ${period}.`,

@@ -1,4 +1,4 @@
-// Client credential parsing: Duende's Basic then post-body parsers (§1), and Vaultwarden's ConnectData form.
+// Client credential parsing: Duende's Basic then post-body parsers, and Vaultwarden's ConnectData form.
 import type { IncomingMessage } from 'node:http';
 import { formGet } from './http-util';
 

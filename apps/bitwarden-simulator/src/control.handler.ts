@@ -1,7 +1,7 @@
 // /__sim/* control endpoints (any host) so an out-of-process simulator can be driven over HTTP.
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { send } from './http-util';
-import type { SimulatorHandle } from './types';
+import type { RealmLimits, SimulatorHandle } from './types';
 
 const JSON_HEADERS = { 'Content-Type': 'application/json; charset=utf-8', 'Cache-Control': 'no-store' };
 
@@ -34,6 +34,22 @@ export function handleControl(handle: SimulatorHandle, req: IncomingMessage, res
       if (seg[2] === 'use-api') return (handle.setUseApi(id, bool('useApi')), out(200, { ok: true }));
     }
     if (m === 'POST' && seg.join('/') === 'config') return (handle.configure(body), out(200, { ok: true }));
+    if (seg.length === 3 && seg[0] === 'realms' && seg[2] === 'limits') {
+      if (m === 'GET') return out(200, handle.realmLimits(seg[1]));
+      if (m === 'POST') {
+        try {
+          return out(200, handle.setRealmLimits(seg[1], body as Partial<RealmLimits>));
+        } catch (e) {
+          throw new BadInput((e as Error).message);
+        }
+      }
+    }
+    if (m === 'POST' && seg.join('/') === 'tokens/revoke') {
+      if (body.orgId !== undefined && typeof body.orgId !== 'string') throw new BadInput('"orgId" must be a string.');
+      const at = body.at === undefined ? undefined : typeof body.at === 'number' ? body.at : typeof body.at === 'string' ? Date.parse(body.at) : NaN;
+      if (at !== undefined && Number.isNaN(at)) throw new BadInput('"at" must be epoch milliseconds or an ISO 8601 date.');
+      return (handle.revokeTokensIssuedBefore(body.orgId as string | undefined, at), out(200, { ok: true }));
+    }
     if (m === 'POST' && seg.length === 3 && seg[0] === 'realms' && seg[2] === 'mode') {
       if (body.mode !== 'official' && body.mode !== 'vaultwarden') throw new BadInput('"mode" must be "official" or "vaultwarden".');
       return (handle.setRealmMode(seg[1], body.mode), out(200, { ok: true }));

@@ -1,7 +1,9 @@
 // Acting out an injected fault instead of the normal answer.
-import { OFFICIAL_429_BODY, vwError } from './bodies';
+import { vwError } from './bodies';
 import { RequestContext } from './context';
 import { IDENTITY_HEADERS, ROCKET_JSON, send, sleep } from './http-util';
+import { DEFAULT_LARGE_BYTES, streamLargeList } from './large-body';
+import { sendOfficial429 } from './limit-checks';
 import type { Fault } from './types';
 
 export const OVERSIZED_BYTES = 5 * 1024 * 1024;
@@ -17,10 +19,14 @@ export async function applyFault(ctx: RequestContext, fault: Fault, isToken: boo
       // Never answer; the socket stays open until the client gives up or close() destroys it.
       return;
     case '429': {
-      const retry = { 'Retry-After': String(fault.retryAfterSeconds ?? 60) };
-      if (ctx.route.mode === 'vaultwarden') return send(res, 429, vwError('Too many login requests'), { ...ROCKET_JSON, ...retry });
-      return send(res, 429, OFFICIAL_429_BODY(), { ...IDENTITY_HEADERS, ...retry });
+      const retryAfter = fault.retryAfterSeconds === null ? null : (fault.retryAfterSeconds ?? 60);
+      if (ctx.route.mode === 'vaultwarden') {
+        return send(res, 429, vwError('Too many login requests'), retryAfter === null ? ROCKET_JSON : { ...ROCKET_JSON, 'Retry-After': String(retryAfter) });
+      }
+      return sendOfficial429(res, '1m', retryAfter);
     }
+    case 'large':
+      return streamLargeList(res, fault.sizeBytes ?? DEFAULT_LARGE_BYTES);
     case 'redirect':
       return send(res, 307, null, { Location: fault.location ?? DEFAULT_REDIRECT });
     case 'non-json':

@@ -1,9 +1,10 @@
-// Identity server: POST {identity}/connect/token (§11 Identity 1-10; §8 for Vaultwarden), discovery, JWKS, alive/now.
-import { OFFICIAL_429_BODY, rocketError, vwError } from './bodies';
+// Identity server: POST {identity}/connect/token (and Vaultwarden's), discovery, JWKS, alive/now.
+import { rocketError, vwError } from './bodies';
 import { parseDotnetGuid, parseOfficialClient, vwField } from './client-credentials';
 import { normPath, RequestContext } from './context';
 import { IDENTITY_HEADERS, mediaType, ROCKET_JSON, send } from './http-util';
 import { publicJwk } from './jwt';
+import { checkCloudToken, sendOfficial429, sendVaultwarden429, vaultwardenLoginAllowed } from './limit-checks';
 import { issuerFor } from './realm';
 import type { OrgRecord } from './state';
 import { issueToken } from './token-issuer';
@@ -41,12 +42,12 @@ function findOrg(ctx: RequestContext, orgId: string): OrgRecord | undefined {
 
 function officialToken(ctx: RequestContext): void {
   const { req, res, route, state } = ctx;
-  const err = (code: string) => send(res, 400, { error: code }, IDENTITY_HEADERS);
-  // The IP rate-limit middleware runs before everything else, and only in cloud (not when SelfHosted).
-  if (route.cloud) {
-    const rl = state.rateLimit(route.realm, ctx.clientIp);
-    if (rl.limited) return send(res, 429, OFFICIAL_429_BODY(), { ...IDENTITY_HEADERS, 'Retry-After': String(rl.retryAfter) });
-  }
+  // The IP rate-limit middleware runs before everything else, and only in cloud (not when SelfHosted); what it
+  // lets through carries its X-Rate-Limit-* headers.
+  const rl = checkCloudToken(ctx);
+  if (rl.limited) return sendOfficial429(res, rl.period, rl.retryAfter);
+  const headers = { ...IDENTITY_HEADERS, ...rl.headers };
+  const err = (code: string) => send(res, 400, { error: code }, headers);
   // 1. HTTP shape.
   if (req.method !== 'POST' || mediaType(req) !== FORM) return err('invalid_request');
   const form = new URLSearchParams(ctx.body.toString('utf8'));
@@ -60,7 +61,7 @@ function officialToken(ctx: RequestContext): void {
   const org = orgId ? findOrg(ctx, orgId) : undefined;
   if (!org) return err('invalid_client');
   // OrganizationClientProvider calls .First() on the key list before Enabled is checked → unhandled → 500, empty body.
-  if (org.secret === null) return send(res, 500, null);
+  if (org.secret === null) return send(res, 500, null, rl.headers ?? {});
   if (!(org.enabled && org.useApi)) return err('invalid_client');
   if (client.secret === null || client.secret !== org.secret) return err('invalid_client');
   // 4. Grant type.
@@ -79,7 +80,7 @@ function officialToken(ctx: RequestContext): void {
   // 6. Success.
   const token = issueToken(state, route, org);
   state.countTokenSuccess(route.realm);
-  send(res, 200, token, IDENTITY_HEADERS);
+  send(res, 200, token, headers);
 }
 
 function findCi(form: URLSearchParams, name: string): string | null {
@@ -101,8 +102,7 @@ function vwToken(ctx: RequestContext): void {
     if (vwField(form, f) === null) return err(`${f} cannot be blank`);
   }
   // _api_key_login: the login rate limit runs before the scope check (Vaultwarden limits self-hosted too).
-  const rl = state.rateLimit(route.realm, ctx.clientIp);
-  if (rl.limited) return send(res, 429, vwError('Too many login requests'), { ...ROCKET_JSON, 'Retry-After': String(rl.retryAfter) });
+  if (!vaultwardenLoginAllowed(ctx)) return sendVaultwarden429(res);
   const clientId = vwField(form, 'client_id') as string;
   const scope = vwField(form, 'scope');
   if (scope === 'api') {

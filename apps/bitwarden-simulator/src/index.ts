@@ -6,6 +6,7 @@ export type {
   Fault,
   FaultKind,
   RealmCounters,
+  RealmLimits,
   RealmMode,
   SimConfig,
   SimOrg,

@@ -1,5 +1,5 @@
 // Deterministic directory data for a simulated org. Ids are hashes of the org id (never the org id itself),
-// and no org name or id appears in any item, matching the real Public API models (§6).
+// and no org name or id appears in any item, matching the real Public API models.
 import { createHash } from 'node:crypto';
 
 export interface OrgData {
@@ -9,6 +9,11 @@ export interface OrgData {
   members: Array<Record<string, unknown>>;
   events: Array<Record<string, unknown>>;
 }
+
+export const SEEDED_EVENTS = 320;
+export const EVENTS_FROM = Date.UTC(2026, 0, 1);
+/** Organization-user and group events (EventType 1500s/1400s), the kinds a directory sync cares about. */
+const EVENT_TYPES = [1500, 1501, 1502, 1503, 1400, 1401, 1402];
 
 export function derivedGuid(seed: string): string {
   const h = createHash('sha256').update(seed).digest('hex');
@@ -53,21 +58,20 @@ export function buildOrgData(orgId: string): OrgData {
       data: { minComplexity: null, minLength: 12, requireUpper: true, requireLower: true, requireNumbers: true, requireSpecial: false, enforceOnLogin: false },
     },
   ];
-  const events = [
-    {
-      object: 'event',
-      type: 1000,
-      itemId: null,
-      collectionId: null,
-      groupId: null,
-      policyId: null,
-      memberId: id('member:2'),
-      actingUserId: id('user:1'),
-      installationId: null,
-      date: '2026-01-02T03:04:05.000Z',
-      device: 9,
-      ipAddress: '203.0.113.7',
-    },
-  ];
+  // Two hours apart from 2026-01-01T00:00Z, newest first as the API sorts them: three full pages and a bit.
+  const events = Array.from({ length: SEEDED_EVENTS }, (_, i) => SEEDED_EVENTS - 1 - i).map((n) => ({
+    object: 'event',
+    type: EVENT_TYPES[n % EVENT_TYPES.length],
+    itemId: null,
+    collectionId: n % 5 === 0 ? id('collection:1') : null,
+    groupId: n % 7 === 0 ? id('group:1') : null,
+    policyId: null,
+    memberId: id(`member:${(n % 2) + 1}`),
+    actingUserId: id('user:1'),
+    installationId: null,
+    date: new Date(EVENTS_FROM + n * 2 * 3_600_000).toISOString(),
+    device: 9,
+    ipAddress: '203.0.113.7',
+  }));
   return { policies, groups, collections, members, events };
 }

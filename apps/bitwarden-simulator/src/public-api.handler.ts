@@ -1,10 +1,13 @@
-// API server: {api}/public/* (§11 API 1-10), /config, /alive, /now; Vaultwarden's much smaller surface (§8).
+// API server: {api}/public/*, /config, /alive, /now; Vaultwarden's much smaller surface.
 import { randomUUID } from 'node:crypto';
 import { authenticateOfficial, authenticateVaultwarden } from './api-auth';
-import { OFFICIAL_VERSION, rocketError, VW_VERSION } from './bodies';
+import { modelStateError, OFFICIAL_VERSION, rocketError, VW_VERSION } from './bodies';
 import { normPath, RequestContext } from './context';
+import { eventsPage } from './events-page';
+import { checkGroupBody } from './group-body';
 import { ASPNET_JSON, ROCKET_JSON, send } from './http-util';
 import { checkOfficialImport, checkVwImport } from './import-body';
+import { checkCloudApi, sendOfficial429 } from './limit-checks';
 import { environmentFor } from './realm';
 
 interface PublicRoute {
@@ -44,6 +47,10 @@ export function handleApi(ctx: RequestContext): void {
 
 function officialApi(ctx: RequestContext): void {
   const { req, res } = ctx;
+  // The IP rate-limit middleware (cloud only) runs before routing and auth: 404s and 401s count too and carry the headers.
+  const rl = checkCloudApi(ctx);
+  if (rl.limited) return sendOfficial429(res, rl.period, rl.retryAfter);
+  for (const [k, v] of Object.entries(rl.headers ?? {})) res.setHeader(k, v);
   const p = normPath(ctx.route.subPath);
   const method = req.method ?? 'GET';
   if (method === 'GET' && p === '/config') return send(res, 200, officialConfig(ctx), ASPNET_JSON);
@@ -60,7 +67,10 @@ function officialApi(ctx: RequestContext): void {
   const data = ctx.state.orgs.get(auth.orgId)?.data;
   const list = (items: unknown[]) => send(res, 200, { object: 'list', data: items }, ASPNET_JSON);
 
-  if (route.name === 'events') return send(res, 200, { object: 'list', data: data?.events ?? [], continuationToken: null }, ASPNET_JSON);
+  if (route.name === 'events') {
+    const page = eventsPage(data?.events ?? [], ctx.query);
+    return send(res, page.ok ? 200 : 400, page.body, ASPNET_JSON);
+  }
   if (route.name === 'import') {
     const check = checkOfficialImport(ctx.body);
     return check.ok ? send(res, 200, null) : send(res, check.status, check.body, ASPNET_JSON);
@@ -83,12 +93,20 @@ function officialApi(ctx: RequestContext): void {
   const items = (data?.[resource] ?? []) as Array<Record<string, unknown>>;
   if (kind === 'list') {
     if (method === 'GET') return list(items);
-    // POST create: echo what was sent with a fresh id (the simulator does not persist it).
+    if (resource === 'groups') {
+      // POST /public/groups: GroupCreateUpdateRequestModel in, GroupResponseModel out; kept, so later reads see it.
+      const check = checkGroupBody(ctx.body);
+      if (!check.ok) return send(res, 400, check.body, ASPNET_JSON);
+      const group = { object: 'group', id: randomUUID(), ...check.group };
+      data?.groups.push(group);
+      return send(res, 200, group, ASPNET_JSON);
+    }
+    // POST create (members): echo what was sent with a fresh id (the simulator does not persist it).
     let sent: Record<string, unknown> = {};
     try {
       sent = JSON.parse(ctx.body.toString('utf8') || '{}');
     } catch {
-      return send(res, 400, { object: 'error', message: "The request's model state is invalid.", errors: { $: ['Invalid JSON.'] } }, ASPNET_JSON);
+      return send(res, 400, modelStateError({ $: ['Invalid JSON.'] }), ASPNET_JSON);
     }
     return send(res, 200, { ...sent, object: resource.slice(0, -1), id: randomUUID() }, ASPNET_JSON);
   }

@@ -1,4 +1,4 @@
-// Maps a request (Host header + path) to a realm and a service (identity or API), like the real host layouts (§7).
+// Maps a request (Host header + path) to a realm and a service (identity or API), like the real host layouts.
 import type { RealmMode } from './types';
 
 export interface Route {
@@ -73,7 +73,7 @@ export function issuerFor(route: Route): string {
   if (route.mode === 'vaultwarden') return `${route.scheme}://${route.host}|api.organization`;
   if (route.realm === 'us') return 'https://identity.bitwarden.com';
   if (route.realm === 'eu') return 'https://identity.bitwarden.eu';
-  // Self-hosted official: InternalIdentity http://identity:5000 with the port dropped (§4).
+  // Self-hosted official: InternalIdentity http://identity:5000 with the port dropped.
   return 'http://identity';
 }
 

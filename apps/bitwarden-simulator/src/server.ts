@@ -63,6 +63,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     if (route.service === null) {
       return route.mode === 'vaultwarden' ? send(res, 404, rocketError(404), ROCKET_JSON) : send(res, 404, null);
     }
+    res.on('finish', () => {
+      if (res.statusCode === 429) state.countTooManyRequests(route.realm);
+    });
     const isToken = route.service === 'identity' && normPath(route.subPath) === '/connect/token';
     if (isToken) {
       const entry = state.countTokenRequest(route.realm, route.hostname, peekClientId(req, body));
@@ -72,7 +75,8 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     } else if (route.service === 'api') {
       state.countApiRequest(route.realm);
     }
-    if (state.config.latencyMs > 0) await sleep(state.config.latencyMs);
+    const latency = state.config.latencyMs + (route.service === 'api' ? state.config.apiLatencyMs : 0);
+    if (latency > 0) await sleep(latency);
     const fault = state.takeFault(isToken ? 'token' : route.service === 'api' ? 'api' : 'identity-other', route.realm);
     if (fault) return applyFault(ctx, fault, isToken);
     return route.service === 'identity' ? handleIdentity(ctx) : handleApi(ctx);
@@ -120,6 +124,9 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     forceExpire: (token) => {
       state.forcedExpired.add(token);
     },
+    realmLimits: (realm) => state.realmLimits(realm),
+    setRealmLimits: (realm, limits) => state.setRealmLimits(realm, limits),
+    revokeTokensIssuedBefore: (orgId, at) => state.revokeTokensIssuedBefore(orgId, at === undefined ? Date.now() : at instanceof Date ? at.getTime() : at),
     mintToken: (orgId, claims) => {
       const org = state.org(orgId);
       const host = org.realm === 'us' ? 'identity.bitwarden.com' : org.realm === 'eu' ? 'identity.bitwarden.eu' : org.realm;

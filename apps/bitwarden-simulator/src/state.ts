@@ -2,7 +2,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import { buildOrgData, OrgData } from './org-data';
 import { newSigningKey, SigningKey } from './jwt';
-import type { Counters, CreateOrgInput, Fault, RealmMode, SimConfig, SimOrg, TokenLogEntry } from './types';
+import { DEFAULT_LIMITS, FixedWindows, Gcra } from './rate-limits';
+import type { Counters, CreateOrgInput, Fault, RealmLimits, RealmMode, SimConfig, SimOrg, TokenLogEntry } from './types';
 
 export interface OrgRecord {
   id: string;
@@ -18,7 +19,17 @@ export interface OrgRecord {
   data: OrgData;
 }
 
-const DEFAULT_CONFIG: SimConfig = { tokenLifetimeSeconds: 3600, rateLimitPerMinute: null, latencyMs: 0, clockSkewSeconds: 300 };
+const DEFAULT_CONFIG: SimConfig = { tokenLifetimeSeconds: 3600, rateLimitPerMinute: null, latencyMs: 0, apiLatencyMs: 0, clockSkewSeconds: 300 };
+const LIMIT_KEYS = ['enabled', ...Object.keys(DEFAULT_LIMITS)] as Array<keyof RealmLimits>;
+/** How long issued tokens are remembered, so a revocation can tell apart tokens issued in its own second. */
+const RECENT_MS = 2000;
+
+interface Revocation {
+  /** Tokens issued (iat, else nbf) before this second are refused... */
+  beforeSecond: number;
+  /** ...and so are these, issued in that second but before the revocation. */
+  sameSecond: Set<string>;
+}
 const ALNUM = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
 
 /** 30 characters of [A-Za-z0-9], like CoreHelpers.SecureRandomString(30). */
@@ -32,7 +43,7 @@ export function newSecret(): string {
 }
 
 function emptyCounters(): Counters {
-  return { tokenRequests: 0, tokenSuccesses: 0, apiRequests: 0, byRealm: {}, tokenLog: [] };
+  return { tokenRequests: 0, tokenSuccesses: 0, apiRequests: 0, tooManyRequests: 0, byRealm: {}, tokenLog: [] };
 }
 
 export class SimState {
@@ -43,7 +54,12 @@ export class SimState {
   forcedExpired = new Set<string>();
   private counts: Counters = emptyCounters();
   private keys = new Map<string, SigningKey>();
-  private rateWindows = new Map<string, { start: number; count: number }>();
+  readonly windows = new FixedWindows();
+  readonly gcra = new Gcra();
+  private limitOverrides = new Map<string, Partial<RealmLimits>>();
+  /** Keyed by org id, or '*' for every org. */
+  private revocations = new Map<string, Revocation>();
+  private recentTokens: Array<{ token: string; at: number; orgId: string }> = [];
 
   createOrg(o: CreateOrgInput = {}): SimOrg {
     const id = randomUUID();
@@ -115,24 +131,52 @@ export class SimState {
     return null;
   }
 
-  /** Fixed one-minute window per realm and IP (AspNetCoreRateLimit-style, blocked requests not counted). */
-  rateLimit(realm: string, ip: string): { limited: boolean; retryAfter: number } {
-    const limit = this.config.rateLimitPerMinute;
-    if (limit === null || limit === undefined) return { limited: false, retryAfter: 0 };
-    const now = Date.now();
-    const key = `${realm}|${ip}`;
-    let w = this.rateWindows.get(key);
-    if (!w || now - w.start >= 60_000) {
-      w = { start: now, count: 0 };
-      this.rateWindows.set(key, w);
+  realmLimits(realm: string): RealmLimits {
+    const r = realm.toLowerCase();
+    return { enabled: this.modeOf(r) === 'vaultwarden', ...DEFAULT_LIMITS, ...this.limitOverrides.get(r) };
+  }
+
+  setRealmLimits(realm: string, limits: Partial<RealmLimits>): RealmLimits {
+    const r = realm.toLowerCase();
+    const next = { ...this.limitOverrides.get(r) };
+    for (const k of LIMIT_KEYS) {
+      const v = limits[k];
+      if (v === undefined) continue;
+      if (k === 'enabled' ? typeof v !== 'boolean' : typeof v !== 'number' || !(v > 0)) {
+        throw new TypeError(k === 'enabled' ? '"enabled" must be a boolean.' : `"${k}" must be a positive number.`);
+      }
+      (next as Record<string, unknown>)[k] = v;
     }
-    if (w.count >= limit) return { limited: true, retryAfter: Math.max(1, Math.ceil((w.start + 60_000 - now) / 1000)) };
-    w.count += 1;
-    return { limited: false, retryAfter: 0 };
+    this.limitOverrides.set(r, next);
+    return this.realmLimits(r);
+  }
+
+  noteIssued(token: string, orgId: string): void {
+    const now = Date.now();
+    this.recentTokens.push({ token, at: now, orgId });
+    while (this.recentTokens.length && this.recentTokens[0].at < now - RECENT_MS) this.recentTokens.shift();
+  }
+
+  revokeTokensIssuedBefore(orgId: string | undefined, at: number): void {
+    const key = orgId === undefined ? '*' : this.org(orgId).id;
+    const beforeSecond = Math.floor(at / 1000);
+    const sameSecond = new Set(
+      this.recentTokens.filter((t) => t.at < at && Math.floor(t.at / 1000) === beforeSecond && (key === '*' || t.orgId === key)).map((t) => t.token),
+    );
+    this.revocations.set(key, { beforeSecond, sameSecond });
+  }
+
+  isRevoked(token: string, orgId: string, issuedAtSecond: number | undefined): boolean {
+    for (const r of [this.revocations.get('*'), this.revocations.get(orgId)]) {
+      if (!r) continue;
+      if (issuedAtSecond === undefined || issuedAtSecond < r.beforeSecond) return true;
+      if (issuedAtSecond === r.beforeSecond && r.sameSecond.has(token)) return true;
+    }
+    return false;
   }
 
   private realmCounters(realm: string) {
-    return (this.counts.byRealm[realm] ??= { tokenRequests: 0, tokenSuccesses: 0, apiRequests: 0 });
+    return (this.counts.byRealm[realm] ??= { tokenRequests: 0, tokenSuccesses: 0, apiRequests: 0, tooManyRequests: 0 });
   }
 
   countTokenRequest(realm: string, host: string, clientId: string | null): TokenLogEntry {
@@ -153,6 +197,11 @@ export class SimState {
     this.realmCounters(realm).apiRequests += 1;
   }
 
+  countTooManyRequests(realm: string): void {
+    this.counts.tooManyRequests += 1;
+    this.realmCounters(realm).tooManyRequests += 1;
+  }
+
   counters(): Counters {
     return JSON.parse(JSON.stringify(this.counts));
   }
@@ -161,14 +210,18 @@ export class SimState {
     this.counts = emptyCounters();
   }
 
-  /** Orgs, faults, config, counters (and rate-limit windows, realm modes, forced expiries). Signing keys survive. */
+  /** Orgs, faults, config, counters (and rate-limit state and overrides, realm modes, expiries, revocations). Signing keys survive. */
   reset(): void {
     this.orgs.clear();
     this.faults = [];
     this.config = { ...DEFAULT_CONFIG };
     this.realmModes.clear();
     this.forcedExpired.clear();
-    this.rateWindows.clear();
+    this.windows.clear();
+    this.gcra.clear();
+    this.limitOverrides.clear();
+    this.revocations.clear();
+    this.recentTokens = [];
     this.resetCounters();
   }
 }

@@ -1,4 +1,4 @@
-// Builds access tokens the way each server does (§4 official/Duende, §8 Vaultwarden).
+// Builds access tokens the way each server does (official/Duende, Vaultwarden).
 import { randomBytes } from 'node:crypto';
 import { signJwt } from './jwt';
 import { issuerFor, Route } from './realm';
@@ -42,6 +42,7 @@ export function issueToken(state: SimState, route: Route, org: OrgRecord, overri
       key,
     );
   }
+  state.noteIssued(jwt, org.id);
   // Field order as Duende/Vaultwarden write it; no refresh_token, no id_token.
   return { access_token: jwt, expires_in: life, token_type: 'Bearer', scope: 'api.organization' };
 }

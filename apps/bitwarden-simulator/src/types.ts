@@ -27,10 +27,15 @@ export interface CreateOrgInput {
 
 export interface SimConfig {
   tokenLifetimeSeconds: number;
-  /** Token requests per minute per client IP; null = no rate limit. */
+  /**
+   * Legacy knob for cloud realms: token requests per minute per client IP; null = not set. When set it switches the
+   * cloud token limit on (1m rule only) even where the realm's limits are off, and replaces `tokenPerMinute` where they are on.
+   */
   rateLimitPerMinute: number | null;
   /** Delay added before every identity/API response. */
   latencyMs: number;
+  /** Extra delay before every API response (on top of latencyMs). */
+  apiLatencyMs: number;
   /** Tolerance the official API allows past `exp`/before `nbf` (ASP.NET JwtBearer default 300 s). */
   clockSkewSeconds: number;
 }
@@ -43,7 +48,9 @@ export type FaultKind =
   | 'non-json'
   | 'oversized'
   | 'bad-token-response'
-  | 'reset';
+  | 'reset'
+  /** 200 with a streamed (chunked, never buffered) events list of about `sizeBytes`. */
+  | 'large';
 
 export interface Fault {
   kind: FaultKind;
@@ -55,8 +62,10 @@ export interface Fault {
   count?: number;
   /** For '5xx'; default 500. */
   status?: number;
-  /** For '429'; default 60. */
-  retryAfterSeconds?: number;
+  /** For '429'; default 60; null sends no Retry-After header. */
+  retryAfterSeconds?: number | null;
+  /** For 'large'; default 50 MiB. */
+  sizeBytes?: number;
   /** For 'redirect'; default https://attacker.test/connect/token. */
   location?: string;
   /** Wait this long before acting out the fault. */
@@ -67,6 +76,31 @@ export interface RealmCounters {
   tokenRequests: number;
   tokenSuccesses: number;
   apiRequests: number;
+  /** 429 responses sent, whatever the cause (real limits or an injected fault). */
+  tooManyRequests: number;
+}
+
+/**
+ * The real servers' limits for one realm. Which rules apply follows the realm's flavor: cloud official realms use
+ * the token and api fields, Vaultwarden realms the login* fields, official self-hosted realms none (they have none).
+ */
+export interface RealmLimits {
+  /** Default: on for Vaultwarden realms, off for cloud realms. */
+  enabled: boolean;
+  /** Cloud /connect/token per client IP: fixed one-minute window (real: 10). */
+  tokenPerMinute: number;
+  /** Cloud /connect/token per client IP: fixed one-second window (real: 5). */
+  tokenPerSecond: number;
+  /** Cloud Public API GETs per minute per client IP (real: 200). */
+  apiReadsPerMinute: number;
+  /** Cloud Public API POSTs, PUTs, DELETEs per minute per client IP, each verb counted apart (real: 60). */
+  apiWritesPerMinute: number;
+  /** Same, per second (real: 5). */
+  apiWritesPerSecond: number;
+  /** Vaultwarden LOGIN_RATELIMIT_MAX_BURST (real default: 10). */
+  loginBurst: number;
+  /** Vaultwarden LOGIN_RATELIMIT_SECONDS (real default: 60); fractions allowed so tests stay fast. */
+  loginPeriodSeconds: number;
 }
 
 export interface TokenLogEntry {
@@ -98,6 +132,15 @@ export interface SimulatorHandle {
   resetCounters(): void;
   reset(): void;
   forceExpire(accessToken: string): void;
+  /** The realm's limits as they apply now (overrides merged over the defaults). */
+  realmLimits(realm: string): RealmLimits;
+  /** Overrides some of the realm's limits (e.g. { enabled: false }); returns the result. reset() drops overrides. */
+  setRealmLimits(realm: string, limits: Partial<RealmLimits>): RealmLimits;
+  /**
+   * Beyond the real servers (they cannot revoke): the API refuses, with a 401, every token of `orgId` (every org
+   * when omitted) issued before `at` (default now). Tokens issued afterwards work.
+   */
+  revokeTokensIssuedBefore(orgId?: string, at?: Date | number): void;
   /**
    * Test helper beyond the wire protocol: a token exactly as the org's realm would issue it (not counted),
    * with `claims` overriding (undefined removes) claims, e.g. { scope: ['api'] } or { exp: ... }.
