@@ -16,7 +16,7 @@ import type { SimOrg } from '@app/simulator';
 import { encodeCursor } from '../libs/accounts/src/list-cursor';
 import { baseEnv, SERVICE_KEY, TEST_KEY_B64 } from '../test/support/env';
 import { closedLoop, median, pct } from './lib/stats';
-import { ensureCerts, Proc, REPO, rssMb, sleep, startApiProc, startSimProc, startWorkerProc, waitFor } from './lib/procs';
+import { ensureCerts, Proc, REPO, rssMb, sleep, startApiProc, startSimProc, startWorkerProc, waitFor } from '../test/support/procs';
 import { seedAccounts, SeedOrg } from './lib/seed';
 import { SimHttp } from './lib/sim-http';
 
