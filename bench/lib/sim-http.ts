@@ -3,7 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { Agent, request } from 'undici';
 import type { Counters, SimOrg } from '@app/simulator';
-import { CA_FILE } from './procs';
+import { CA_FILE } from '../../test/support/procs';
 
 export class SimHttp {
   readonly base: string;

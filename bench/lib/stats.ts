@@ -1,4 +1,5 @@
-// Percentiles and a closed-loop load generator (N workers each sending the next request as soon as one ends).
+// Percentiles, a closed-loop load generator (N workers each sending the next request as soon as one ends) and a
+// sequential timer.
 import { Dispatcher, Pool } from 'undici';
 
 export function pct(sorted: number[], p: number): number {
@@ -47,4 +48,17 @@ export async function closedLoop(
   const elapsed = (performance.now() - started) / 1000;
   lat.sort((a, b) => a - b);
   return { requests: lat.length, errors, rps: lat.length / elapsed, p50: pct(lat, 50), p99: pct(lat, 99), statuses };
+}
+
+/** p50/p99 of `n` sequential calls after 10 unmeasured warm-up calls. */
+export async function timeIt(n: number, fn: () => Promise<void>): Promise<{ p50: number; p99: number }> {
+  for (let i = 0; i < 10; i++) await fn();
+  const xs: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const t = performance.now();
+    await fn();
+    xs.push(performance.now() - t);
+  }
+  xs.sort((a, b) => a - b);
+  return { p50: pct(xs, 50), p99: pct(xs, 99) };
 }

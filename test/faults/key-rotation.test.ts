@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, test } from 'node:test';
-import { DIST, spawnNode } from '../../bench/lib/procs';
+import { DIST, spawnNode } from '../support/procs';
 import { TEST_KEY_B64 } from '../support/env';
 import { ApiProc, FaultStack, sleep } from './support/fault-stack';
 

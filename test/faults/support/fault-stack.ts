@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { Client } from 'pg';
 import { migrate } from '@app/database';
 import { SimOrg, SimulatorHandle, startSimulator } from '@app/simulator';
-import { ensureCerts, Proc, sleep, startApiProc, startWorkerProc, TLS, waitFor } from '../../../bench/lib/procs';
+import { ensureCerts, Proc, sleep, startApiProc, startWorkerProc, TLS, waitFor } from '../../support/procs';
 import { baseEnv, SERVICE_KEY } from '../../support/env';
 import { PgServer, RedisServer } from './infra';
 

@@ -5,7 +5,7 @@ import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
-import { freePort, sleep, waitFor } from '../../../bench/lib/procs';
+import { freePort, sleep, waitFor } from '../../support/procs';
 
 export class RedisServer {
   private child: ChildProcess | null = null;

@@ -1,11 +1,11 @@
-// Child processes for the bench and the fault suite: the built API, worker and simulator, run exactly as in
+// Child processes for the fault suite and the bench: the built API, worker and simulator, run exactly as in
 // production (`node dist/...`), plus small helpers (spare ports, readiness polling, output capture).
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { dirname, join } from 'node:path';
 
-/** The dist root this file was compiled into (dist/bench/lib → dist), so a private build runs its own copy. */
+/** The dist root this file was compiled into (dist/test/support → dist), so a private build runs its own copy. */
 export const DIST = join(__dirname, '..', '..');
 
 /** The repository root: REPO_ROOT, else the nearest ancestor of dist holding scripts/gen-certs.sh, else cwd. */
