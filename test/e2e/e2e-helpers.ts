@@ -6,7 +6,7 @@ import { SIM_HOSTS } from '../support/env';
 
 export type Res = { status: number; body: any; headers: Headers };
 
-/** Asserts contract.md's error envelope: exactly {error:{code,message,fields?}}, the status, the code and (optionally) the field names. */
+/** Asserts the error envelope of docs/API.md: exactly {error:{code,message,fields?}}, the status, the code and (optionally) the field names. */
 export function assertError(res: Res, status: number, code: string, fields?: string[]): void {
   const ctx = JSON.stringify(res.body);
   assert.equal(res.status, status, ctx);

@@ -1,4 +1,4 @@
-// Every error code of POST /v1/accounts (contract.md "Errors"), with its status and envelope, and nothing stored after any of them.
+// Every error code of POST /v1/accounts (docs/API.md, "Errors"), with its status and envelope, and nothing stored after any of them.
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';

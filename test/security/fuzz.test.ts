@@ -1,6 +1,6 @@
 // Property-based fuzzing of the two endpoints that take user-controlled credentials (POST /v1/accounts and
 // PUT /v1/accounts/{id}/credentials): whatever the body, URL, client id or header, the API never answers 500 (a 5xx
-// only as contract.md's provider_* outcome of a well-formed request), answers only contract.md error codes, stores
+// only as the provider_* outcome (docs/API.md, "Errors") of a well-formed request), answers only documented error codes, stores
 // nothing unless the link succeeded, and opens no connection to Bitwarden for input that fails validation, URL,
 // region or client-id checks.
 import { after, before, test } from 'node:test';
@@ -52,7 +52,7 @@ async function probe(method: string, path: string, body: unknown, headers: Recor
   const before = sim.counters().tokenRequests;
   const res = await api.call(method, path, body, headers);
   const ctx = `${method} ${path} ${JSON.stringify(body)?.slice(0, 300)} -> ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
-  // contract.md fixes a 5xx for exactly one case: a well-formed link whose host then fails on the network (an
+  // docs/API.md fixes a 5xx for exactly one case: a well-formed link whose host then fails on the network (an
   // unresolvable self-hosted name → 502 provider_unreachable, and the other provider_* codes). Never a 500.
   if (res.status >= 500) assert.ok(UPSTREAM.has(errorCode(res.body) ?? ''), `5xx: ${ctx}`);
   if (res.status >= 400) {

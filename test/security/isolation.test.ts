@@ -1,4 +1,4 @@
-// Tenant isolation (contract.md "Authentication", security.md §5): a connect session sees and changes only what it
+// Tenant isolation (docs/API.md, "Connect sessions and their rights"; docs/SECURITY.md, "2.5"): a connect session sees and changes only what it
 // is bound to, everything else looks nonexistent or is forbidden; ciphertexts are bound to their owner and row, so
 // tampering with owner_id or swapping blobs in the database makes them unreadable without leaking anything.
 import { after, before, test } from 'node:test';

@@ -1,4 +1,4 @@
-// Key rotation (docs/SECURITY.md "Key rotation", security.md §3.7): keys:rotate moves every client secret and cached
+// Key rotation (docs/SECURITY.md "Key rotation"): keys:rotate moves every client secret and cached
 // token to the active key, is idempotent, never overwrites a concurrent write, converges when run twice at once next
 // to a busy API, and every process refuses to boot when ENCRYPTION_KEYS cannot open what is stored.
 import { after, before, test } from 'node:test';

@@ -35,7 +35,7 @@ export function runKeysCli(args: string[], env: Record<string, string>): Promise
 import { withPg } from '../support/stack';
 export { withPg };
 
-/** Asserts contract.md's error envelope loosely: {error:{code,message,fields?}} and nothing else. */
+/** Asserts the error envelope of docs/API.md loosely: {error:{code,message,fields?}} and nothing else. */
 export function errorCode(body: unknown): string | undefined {
   if (!body || typeof body !== 'object') return undefined;
   const e = (body as { error?: { code?: unknown } }).error;

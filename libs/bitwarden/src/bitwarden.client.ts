@@ -30,7 +30,7 @@ export interface TokenResponse {
 
 export type ServerFlavor = 'bitwarden' | 'vaultwarden';
 
-/** Vaultwarden answers bad credentials with `error: ""` and one of these messages (bitwarden-protocol.md §8). */
+/** Vaultwarden answers bad credentials with `error: ""` and one of these messages (docs/BITWARDEN.md, "Errors and how they are mapped"). */
 const VAULTWARDEN_REJECTIONS = new Set(['Invalid client_id', 'Incorrect client_secret', 'Malformed client_id']);
 
 /** SDK/server device type; Vaultwarden requires the device fields even for organization keys. */
@@ -86,7 +86,7 @@ export class BitwardenClient {
     });
   }
 
-  /** OAuth2 client_credentials exchange against `<identity>/connect/token` (bitwarden-protocol.md §1-§3, §8). */
+  /** OAuth2 client_credentials exchange against `<identity>/connect/token` (docs/BITWARDEN.md, "The token exchange"). */
   async exchangeToken(i: ExchangeTokenInput): Promise<TokenResponse> {
     const base = canonicalizeBaseUrl(i.identityBaseUrl, 'identityBaseUrl', this.policy);
     const body = new URLSearchParams({
@@ -145,7 +145,7 @@ export class BitwardenClient {
 
   /**
    * Checks that the API URL accepts the token: official servers answer `GET /public/policies`; Vaultwarden has no
-   * read-only public endpoint (404) and is recognised by `GET /config` → `server.name` (bitwarden-protocol.md §6, §8).
+   * read-only public endpoint (404) and is recognised by `GET /config` → `server.name` (docs/BITWARDEN.md, "The API probe").
    */
   async probeApi(i: { apiBaseUrl: string; accessToken: string }): Promise<{ flavor: ServerFlavor }> {
     const base = canonicalizeBaseUrl(i.apiBaseUrl, 'apiBaseUrl', this.policy);

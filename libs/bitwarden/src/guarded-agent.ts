@@ -45,7 +45,7 @@ export function guardedLookup(policy: OutboundPolicy) {
 }
 
 /**
- * The only dispatcher used for Bitwarden traffic (security.md §1.5). Its connector:
+ * The only dispatcher used for Bitwarden traffic (docs/SECURITY.md, "5.4 The outbound address guard"). Its connector:
  *  1. applies OUTBOUND_CONNECT_TO: the socket goes to the operator's target, while SNI/certificate checks and the
  *     Host header keep the original hostname (targets are operator-chosen and trusted, so they are not filtered);
  *  2. refuses forbidden IP literals before any socket exists (Node never calls `lookup` for literals);

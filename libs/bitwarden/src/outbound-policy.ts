@@ -69,7 +69,7 @@ function parseConnectTo(entry: string): ConnectToRule {
 }
 
 /**
- * The outbound-address policy (security.md §1.7): what this service may connect to. Used at link time
+ * The outbound-address policy (docs/SECURITY.md, "5.4 The outbound address guard"): what this service may connect to. Used at link time
  * (assertHostAllowed, fast feedback) and at connect time by the guarded agent (the actual security boundary).
  */
 export class OutboundPolicy {

@@ -12,13 +12,13 @@ const bad = (field: UrlField, problem: string) =>
     fields: { [field]: problem },
   });
 
-// Other parsers read `\`, embedded whitespace and control characters differently from WHATWG (security.md §1.4),
+// Other parsers read `\`, embedded whitespace and control characters differently from WHATWG (docs/SECURITY.md, "5.4 The outbound address guard"),
 // so such input is refused before parsing instead of being "fixed".
 // eslint-disable-next-line no-control-regex
 const FORBIDDEN_CHARS = /[\\\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u2060\ufeff]/;
 
 /**
- * Canonicalises a user-supplied base URL (contract.md `unsupported_url`): WHATWG parse, https only (http only for
+ * Canonicalises a user-supplied base URL (`unsupported_url` in docs/API.md, "Errors"): WHATWG parse, https only (http only for
  * hosts the operator allowlisted), no userinfo/query/fragment, lower-case host, default port and trailing slashes
  * dropped. The result never ends in '/'. Address checks (url_not_allowed) happen in OutboundPolicy, not here.
  */
@@ -69,7 +69,7 @@ const mismatch = (why: string) =>
   });
 
 /**
- * Decides the region of a canonical URL pair (contract.md `region_mismatch`): the exact US pair, the exact EU pair,
+ * Decides the region of a canonical URL pair (`region_mismatch` in docs/BITWARDEN.md, "Region rules"): the exact US pair, the exact EU pair,
  * or one self-hosted origin serving `<prefix>/api` and `<prefix>/identity`. Anything mixing a Bitwarden cloud host
  * with something else is refused, so a secret meant for one place is never sent to a look-alike.
  */

@@ -2,7 +2,7 @@ import { ErrorCode, ERROR_STATUS } from './error-codes';
 
 /**
  * A failure with a contract error code. Domain code (libs, worker) throws these and never imports HTTP types;
- * the API's exception filter turns them into contract.md's error body. Messages must never contain secrets.
+ * the API's exception filter turns them into the error body of docs/API.md, "Errors". Messages must never contain secrets.
  */
 export class AppError extends Error {
   constructor(

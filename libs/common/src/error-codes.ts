@@ -1,4 +1,4 @@
-/** Contract error codes (contract.md, "Errors") with their HTTP status. The one place that maps code → status. */
+/** Contract error codes (docs/API.md, "Errors") with their HTTP status. The one place that maps code → status. */
 export const ERROR_STATUS = {
   validation_failed: 400,
   unauthorized: 401,

@@ -5,7 +5,7 @@ const toInt = ({ value }: { value: unknown }) => (value === undefined || value =
 const toBool = ({ value }: { value: unknown }) =>
   value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1';
 
-/** Every environment variable the service reads, with its default (contract.md, "Configuration"). */
+/** Every environment variable the service reads, with its default (docs/API.md, "Configuration"). */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/bitwarden_connect';
 
 export class EnvSchema {

@@ -1,6 +1,6 @@
 // Keyring parsed from ENCRYPTION_KEYS ("id:base64(32 bytes)", comma-separated). The first entry is the active
 // (encrypting) key; every entry can decrypt. Rotation = put the new key first, keep the old one listed until every
-// blob has been resealed (see security.md §3.7). Key bytes live only in a module-private WeakMap as Uint8Arrays,
+// blob has been resealed (see docs/SECURITY.md, "3.3 Rotation procedure, step by step"). Key bytes live only in a module-private WeakMap as Uint8Arrays,
 // so they never show up in util.inspect / JSON.stringify of a Keyring and are reachable only through keyBytes().
 import { CryptoError } from './crypto.error';
 import { sodium, sodiumReady } from './sodium';

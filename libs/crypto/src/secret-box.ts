@@ -1,5 +1,5 @@
 /*
- * SecretBox blob format v1 (see /work/shared/docs/security.md §3). All multi-byte fields are raw bytes.
+ * SecretBox blob format v1 (docs/SECURITY.md, "5.1 The ciphertext format"). All multi-byte fields are raw bytes.
  *
  *   offset        len      field
  *   0             1        version = 0x01   (0x02 reserved for envelope encryption)

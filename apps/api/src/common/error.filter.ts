@@ -16,7 +16,7 @@ const BY_STATUS: Record<number, [ErrorCode, string]> = {
 const REDIS_DOWN = /enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Reached the max retries per request/;
 const DB_DOWN = /ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT|the database system is (starting up|shutting down)|terminating connection/i;
 
-/** Turns every failure into contract.md's `{"error": {code, message, fields?}}`; nothing internal leaks out. */
+/** Turns every failure into the `{"error": {code, message, fields?}}` of docs/API.md, "Errors"; nothing internal leaks out. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
   private readonly logger = new Logger('ErrorFilter');

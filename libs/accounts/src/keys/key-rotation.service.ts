@@ -49,7 +49,7 @@ const FIELDS: RotatedField[] = ['client_secret', 'access_token'];
 
 /**
  * Re-encrypts every stored client secret and cached access token that is not under the active key
- * (security.md §3.7 step 3). Resumable and idempotent: each run looks only at blobs not yet under the active key,
+ * (docs/SECURITY.md, "3.3 Rotation procedure, step by step"). Resumable and idempotent: each run looks only at blobs not yet under the active key,
  * and each row is swapped with a compare-and-set, so it is safe next to the API, the worker and other runs.
  */
 @Injectable()
