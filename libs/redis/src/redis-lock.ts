@@ -16,6 +16,9 @@ export interface LockSpec {
  */
 export const tokenLock = (accountId: string): LockSpec => ({ name: `token-${accountId}`, ttlMs: 30_000 });
 
+/** The lock that serialises credential changes (link onto an existing account, re-link) of one account. */
+export const credentialsLock = (accountId: string): LockSpec => ({ name: `credentials-${accountId}`, ttlMs: 60_000 });
+
 export type LockResult<T> = { acquired: true; value: T } | { acquired: false };
 
 /** A Redis lock (SET NX PX with an owner token, released only by its owner). */
@@ -32,6 +35,16 @@ export class RedisLock {
       return { acquired: true, value: await fn() };
     } finally {
       await this.redis.client.eval(RELEASE, 1, key, owner).catch(() => undefined);
+    }
+  }
+
+  /** Like withLock, but waits up to `waitMs` for a holder to finish before giving up. */
+  async withLockWaiting<T>(spec: LockSpec, waitMs: number, fn: () => Promise<T>): Promise<LockResult<T>> {
+    const deadline = Date.now() + waitMs;
+    for (;;) {
+      const r = await this.withLock(spec, fn);
+      if (r.acquired || Date.now() >= deadline) return r;
+      await new Promise((res) => setTimeout(res, 25 + Math.random() * 50));
     }
   }
 }
