@@ -57,6 +57,8 @@ export class AppConfig {
   readonly sweepIntervalMs: number;
   readonly workerLockMs: number;
   readonly linkRateLimitPerMinute: number;
+  /** Bearer token /metrics asks for; empty means /metrics is open. */
+  readonly metricsToken: string;
 
   constructor(env: Record<string, string | undefined>) {
     const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
@@ -89,6 +91,7 @@ export class AppConfig {
     this.sweepIntervalMs = parsed.SWEEP_INTERVAL_MS;
     this.workerLockMs = parsed.WORKER_LOCK_MS;
     this.linkRateLimitPerMinute = parsed.LINK_RATE_LIMIT_PER_MINUTE;
+    this.metricsToken = parsed.METRICS_TOKEN;
   }
 
   /** The refresh margin for a token of this lifetime: short-lived tokens use a quarter of their life (contract.md). */

@@ -68,4 +68,8 @@ export class EnvSchema {
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(1000000)
   LINK_RATE_LIMIT_PER_MINUTE = 20;
+
+  /** Empty: /metrics is open. Otherwise a bearer token, so visible ASCII without spaces. */
+  @IsOptional() @IsString() @Matches(/^[\x21-\x7e]{0,512}$/, { message: 'must be at most 512 visible ASCII characters without spaces' })
+  METRICS_TOKEN = '';
 }
