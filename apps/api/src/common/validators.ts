@@ -31,7 +31,7 @@ export const MaxChars = (max: number) =>
     },
   });
 
-const DECIMAL = /^-?\d{1,15}$/;
+const DECIMAL = /^-?\d+$/;
 
 /**
  * An optional integer query parameter in [min, max]. Only plain decimal digits are converted: Number() would also
