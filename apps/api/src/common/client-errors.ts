@@ -50,6 +50,9 @@ export function answerClientErrors(server: Server): void {
       socket.destroy();
       return;
     }
+    // end() rather than destroy(): the client may still be sending the rest of its headers, and a reset would
+    // make it drop our answer unread. The timer bounds how long a client that never closes can hold the socket.
     socket.end(clientErrorResponse(err.code));
+    setTimeout(() => socket.destroy(), 5_000).unref();
   });
 }
