@@ -4,7 +4,7 @@
 // nothing unless the link succeeded, and opens no connection to Bitwarden for input that fails validation, URL,
 // region or client-id checks. The HTTP edge gets the same treatment on every JSON route and the list query: nesting
 // depth, control and format characters in every string field, forged cursors, non-decimal numbers, media types and
-// header sizes, each against the status contract.md gives it.
+// header sizes, each against the status the contract gives it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
