@@ -2,7 +2,9 @@
 // PUT /v1/accounts/{id}/credentials): whatever the body, URL, client id or header, the API never answers 500 (a 5xx
 // only as the provider_* outcome (docs/API.md, "Errors") of a well-formed request), answers only documented error codes, stores
 // nothing unless the link succeeded, and opens no connection to Bitwarden for input that fails validation, URL,
-// region or client-id checks.
+// region or client-id checks. The HTTP edge gets the same treatment on every JSON route and the list query: nesting
+// depth, control and format characters in every string field, forged cursors, non-decimal numbers, media types and
+// header sizes, each against the status the contract gives it.
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -14,12 +16,12 @@ const CONTRACT_CODES = new Set([
   'validation_failed', 'unauthorized', 'forbidden', 'not_found', 'needs_relink', 'payload_too_large', 'unsupported_url',
   'region_mismatch', 'url_not_allowed', 'personal_api_key', 'invalid_client_id', 'credentials_rejected',
   'idempotency_key_reused', 'rate_limited', 'provider_unreachable', 'provider_error', 'provider_rate_limited',
-  'unavailable', 'provider_timeout',
+  'unavailable', 'provider_timeout', 'unsupported_media_type', 'headers_too_large',
 ]);
 /** The only 5xx answers the contract allows: the upstream (or our store) failed, never the input handling. */
 const UPSTREAM = new Set(['provider_unreachable', 'provider_error', 'provider_rate_limited', 'provider_timeout', 'unavailable']);
 /** Codes decided before any exchange: an answer with one of these must not have reached Bitwarden. */
-const PRE_EXCHANGE = new Set(['validation_failed', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large', 'unsupported_url', 'region_mismatch', 'url_not_allowed', 'personal_api_key', 'invalid_client_id', 'idempotency_key_reused', 'rate_limited']);
+const PRE_EXCHANGE = new Set(['validation_failed', 'unauthorized', 'forbidden', 'not_found', 'payload_too_large', 'unsupported_url', 'region_mismatch', 'url_not_allowed', 'personal_api_key', 'invalid_client_id', 'idempotency_key_reused', 'rate_limited', 'unsupported_media_type', 'headers_too_large']);
 
 const OWNER = 'fuzz-owner';
 let sim: SimulatorHandle;
@@ -47,9 +49,13 @@ const secretEncOf = (id: string) =>
 const rowsOf = (ownerId: string) =>
   withPg(async (pg) => Number((await pg.query('SELECT count(*) AS n FROM accounts WHERE owner_id = $1', [ownerId])).rows[0].n));
 
+let tried = 0;
+after(() => console.log(`fuzz: ${tried} inputs tried`));
+
 /** One request plus the contract checks every fuzzed answer must pass. Returns the response. */
 async function probe(method: string, path: string, body: unknown, headers: Record<string, string> = {}) {
   const before = sim.counters().tokenRequests;
+  tried++;
   const res = await api.call(method, path, body, headers);
   const ctx = `${method} ${path} ${JSON.stringify(body)?.slice(0, 300)} -> ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}`;
   // docs/API.md fixes a 5xx for exactly one case: a well-formed link whose host then fails on the network (an
@@ -94,6 +100,7 @@ const clientIdArb = fc.oneof(
 const secretArb = fc.oneof(fc.string({ minLength: 1, maxLength: 40 }), fc.constantFrom('', ' ', 'x'.repeat(300), '\u0000secret'));
 const anyValue = fc.oneof(fc.jsonValue({ maxDepth: 2 }), fc.constant(undefined));
 const PAIRS = [US, EU, SELF, { apiBaseUrl: US.apiBaseUrl, identityBaseUrl: EU.identityBaseUrl }];
+const NOT_JSON = ['text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x', 'application/xml', 'text/json', 'application/ld+json'];
 const RUNS = { numRuns: 150, interruptAfterTimeLimit: 9000, markInterruptAsFailure: false };
 
 test('POST /v1/accounts with random JSON bodies: never 5xx, contract codes only, nothing stored', async () => {
@@ -160,7 +167,7 @@ test('fuzzed headers (authorization, content-type, idempotency-key, x-request-id
   const headers = fc.record(
     {
       authorization: fc.oneof(printable, printable.map((s) => `Bearer ${s}`), fc.constantFrom('Bearer', 'Bearer ', 'Basic dXNlcjpwYXNz', 'bearer cs_')),
-      'content-type': fc.oneof(printable, fc.constantFrom('application/json', 'text/plain', 'application/x-www-form-urlencoded', 'application/json; charset=utf-16', 'multipart/form-data; boundary=x')),
+      'content-type': fc.oneof(printable, fc.constantFrom('application/json', ...NOT_JSON)),
       'idempotency-key': printable,
       'x-request-id': printable,
     },
@@ -175,6 +182,8 @@ test('fuzzed headers (authorization, content-type, idempotency-key, x-request-id
     fc.asyncProperty(headers, body, async (h, b) => {
       const res = await probe('POST', '/v1/accounts', b, h);
       assert.ok(res.status >= 400);
+      if (NOT_JSON.includes(h['content-type'] ?? '')) assert.equal(errorCode(res.body), 'unsupported_media_type', h['content-type']);
+      if (h['content-type'] === 'application/json') assert.notEqual(res.status, 415);
       assert.match(res.headers.get('x-request-id') ?? '', /^[A-Za-z0-9._-]{1,64}$/, 'a request id on every answer, never an unsafe echo');
     }),
     RUNS,
@@ -200,4 +209,167 @@ test('PUT /v1/accounts/{id}/credentials with fuzzed bodies and ids: never a 500,
   const v = await api.call('POST', `/v1/accounts/${existing.id}/verify`);
   assert.equal(v.status, 200);
   assert.equal(v.body.status, 'active');
+});
+
+/** The JSON routes with a body DTO, and a body each accepts apart from the fuzzed part. */
+const jsonRoutes = () => [
+  { method: 'POST', path: '/v1/accounts', fields: ['ownerId', 'apiBaseUrl', 'identityBaseUrl', 'clientId', 'clientSecret', 'label'] },
+  { method: 'PUT', path: `/v1/accounts/${existing.id}/credentials`, fields: ['clientSecret', 'clientId', 'apiBaseUrl', 'identityBaseUrl'] },
+  { method: 'POST', path: `/v1/accounts/${existing.id}/token`, fields: ['minValiditySeconds'] },
+  { method: 'POST', path: '/v1/connect-sessions', fields: ['ownerId', 'label', 'accountId'] },
+];
+const EDGE_RUNS = { numRuns: 120, interruptAfterTimeLimit: 3000, markInterruptAsFailure: false };
+
+test('nesting depth: deeper than 32 levels is always 400 validation_failed, brackets in strings never count', async () => {
+  // An exact length drawn first: fast-check's default sizes would otherwise keep arrays far below 32.
+  const nest = fc.integer({ min: 1, max: 80 }).chain((n) => fc.array(fc.constantFrom('[', '{"k":'), { minLength: n, maxLength: n }));
+  const inString = fc.string({ maxLength: 40, unit: fc.constantFrom('[', ']', '{', '}', '"', '\\', 'a') });
+  await fc.assert(
+    fc.asyncProperty(fc.integer({ min: 0, max: 3 }), nest, inString, fc.boolean(), async (r, opens, text, wrapped) => {
+      const route = jsonRoutes()[r];
+      const inner = opens.join('') + JSON.stringify(text) + opens.map((o) => (o === '[' ? ']' : '}')).reverse().join('');
+      const body = wrapped ? `{"${route.fields[0]}":${inner}}` : inner;
+      const depth = opens.length + (wrapped ? 1 : 0);
+      const res = await probe(route.method, route.path, body);
+      if (depth > 32) {
+        assert.equal(res.status, 400, body.slice(0, 80));
+        assert.equal(errorCode(res.body), 'validation_failed');
+        assert.match(res.body.error.message, /nested deeper than 32/);
+      } else {
+        assert.ok(res.status < 500, `depth ${depth}: ${res.status}`);
+        assert.doesNotMatch(String(res.body?.error?.message ?? ''), /nested deeper/, `depth ${depth} refused as too deep`);
+      }
+    }),
+    EDGE_RUNS,
+  );
+});
+
+const CONTROL_RE = /[\u0000-\u001f\u007f-\u009f]/;
+const LONE_RE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+const charUnit = fc.oneof(
+  fc.constantFrom('a', 'Z', '0', '-', '.', ' ', 'é', '日'),
+  fc.integer({ min: 0, max: 0x1f }).map((c) => String.fromCharCode(c)),
+  fc.integer({ min: 0x7f, max: 0x9f }).map((c) => String.fromCharCode(c)),
+  fc.constantFrom('\u200b', '\u200c', '\u200d', '\u200e', '\u200f', '\u2060', '\ufeff', '\u202e', '\ufe0f', '\u00ad'),
+  fc.constantFrom('😀', '👨\u200d👩\u200d👧', '\ud800', '\udfff', '\udbff'),
+);
+const fuzzText = fc.array(charUnit, { minLength: 1, maxLength: 12 }).map((a) => a.join(''));
+
+test('control and format characters in every string field: controls and lone surrogates are 400 naming the field, before any exchange', async () => {
+  const stringFields = jsonRoutes().flatMap((r) => r.fields.filter((f) => f !== 'minValiditySeconds').map((field) => ({ ...r, field })));
+  await fc.assert(
+    fc.asyncProperty(fc.constantFrom(...stringFields), fuzzText, async (route, value) => {
+      // JSON.stringify keeps a lone surrogate as a \u escape, so it arrives exactly as generated.
+      const res = await probe(route.method, route.path, JSON.stringify({ [route.field]: value }));
+      const bad = CONTROL_RE.test(value) || LONE_RE.test(value);
+      assert.ok(res.status >= 400, 'never a success with only one field');
+      if (bad) {
+        assert.equal(errorCode(res.body), 'validation_failed', JSON.stringify(value));
+        assert.ok(res.body.error.fields?.[route.field], `${route.field} named for ${JSON.stringify(value)}`);
+      } else {
+        assert.doesNotMatch(String(res.body.error.fields?.[route.field] ?? ''), /control|surrogate/, `${JSON.stringify(value)} refused as control`);
+      }
+    }),
+    EDGE_RUNS,
+  );
+  // A label on a real link: format characters link (and round-trip), controls never reach Bitwarden.
+  const owner = 'fuzz-label-owner';
+  await fc.assert(
+    fc.asyncProperty(fuzzText, async (label) => {
+      const org = sim.createOrg({ realm: 'us' });
+      const res = await probe('POST', '/v1/accounts', { ownerId: owner, ...US, clientId: org.clientId, clientSecret: org.clientSecret, label });
+      if (CONTROL_RE.test(label) || LONE_RE.test(label)) {
+        assert.equal(res.status, 400, JSON.stringify(res.body));
+        assert.ok(res.body.error.fields?.label);
+      } else {
+        assert.equal(res.status, 201, `${JSON.stringify(label)}: ${JSON.stringify(res.body)}`);
+        assert.equal(res.body.label, label);
+      }
+    }),
+    { ...EDGE_RUNS, numRuns: 40 },
+  );
+});
+
+/** What decodeCursor must accept: canonical base64url of `<ISO instant in 1970..9999>|<lower-case UUID>`. */
+function issuedShape(cursor: string): boolean {
+  const text = Buffer.from(cursor, 'base64url').toString('utf8');
+  if (!/^[A-Za-z0-9_-]+$/.test(cursor) || Buffer.from(text).toString('base64url') !== cursor) return false;
+  const m = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/.exec(text);
+  if (!m) return false;
+  const d = new Date(m[1]);
+  return !Number.isNaN(d.getTime()) && d.toISOString() === m[1] && d.getUTCFullYear() >= 1970;
+}
+
+test('forged cursors and non-decimal limits: 400 naming the parameter, never a 5xx', async () => {
+  const b64 = (s: string) => Buffer.from(s).toString('base64url');
+  const date = fc.oneof(
+    fc.date({ min: new Date(-8.64e15), max: new Date(8.64e15), noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.string({ maxLength: 30 }),
+    fc.constantFrom('2024-02-30T00:00:00.000Z', '2024-01-01', '0', '', '-100000-01-01T00:00:00.000Z'),
+  );
+  const id = fc.oneof(fc.uuid(), fc.uuid().map((u) => u.toUpperCase()), fc.constant('-'.repeat(36)), fc.string({ maxLength: 40 }));
+  const cursor = fc.oneof(
+    fc.tuple(date, id).map(([d, i]) => b64(`${d}|${i}`)),
+    fc.tuple(date, id, fc.string({ maxLength: 4 })).map(([d, i, x]) => b64(`${d}|${i}${x}`)),
+    fc.string({ maxLength: 80 }),
+    fc.tuple(date, id).map(([d, i]) => b64(`${d}|${i}`) + '='),
+  );
+  await fc.assert(
+    fc.asyncProperty(cursor, async (c) => {
+      const res = await probe('GET', `/v1/accounts?cursor=${encodeURIComponent(c)}`, undefined);
+      if (c === '') return;
+      if (issuedShape(c)) assert.equal(res.status, 200, `${c}: ${JSON.stringify(res.body)}`);
+      else {
+        assert.equal(res.status, 400, `${c} (${Buffer.from(c, 'base64url').toString()}): ${JSON.stringify(res.body)}`);
+        assert.ok(res.body.error.fields?.cursor, c);
+      }
+    }),
+    EDGE_RUNS,
+  );
+  const limit = fc.oneof(
+    fc.integer({ min: -5, max: 300 }).map(String),
+    fc.tuple(fc.constantFrom('', ' ', '+', '-', '0x', '0b', '0o', '00'), fc.integer({ min: 0, max: 250 }), fc.constantFrom('', ' ', 'e0', 'e1', '.0', '.5', 'n', '_0')).map(([a, n, b]) => `${a}${n}${b}`),
+    fc.string({ maxLength: 8 }),
+  );
+  await fc.assert(
+    fc.asyncProperty(limit, async (l) => {
+      const res = await probe('GET', `/v1/accounts?limit=${encodeURIComponent(l)}`, undefined);
+      const ok = /^\d+$/.test(l) && Number(l) >= 1 && Number(l) <= 200;
+      if (ok) assert.equal(res.status, 200, `limit=${JSON.stringify(l)}`);
+      else {
+        assert.equal(res.status, 400, `limit=${JSON.stringify(l)}: ${JSON.stringify(res.body)}`);
+        assert.ok(res.body.error.fields?.limit, l);
+      }
+    }),
+    EDGE_RUNS,
+  );
+});
+
+test('numeric body fields take JSON integers only; header blocks over 16 KiB are 431 in the error shape', async () => {
+  const value = fc.oneof(fc.integer({ min: -10, max: 100000 }), fc.double({ noNaN: true }), fc.integer().map(String), fc.boolean(), fc.constant([]), fc.string({ maxLength: 6 }));
+  await fc.assert(
+    fc.asyncProperty(value, fc.boolean(), async (v, token) => {
+      const [path, field, min, max] = token
+        ? [`/v1/accounts/${existing.id}/token`, 'minValiditySeconds', 0, 3300]
+        : ['/v1/connect-sessions', 'expiresInSeconds', 60, 86400];
+      const body = token ? { [field]: v } : { ownerId: 'fuzz-number-owner', [field]: v };
+      const res = await probe('POST', path, body);
+      const ok = typeof v === 'number' && Number.isInteger(v) && v >= min && v <= max; // -0 is sent as 0
+      if (ok) assert.ok(res.status === 200 || res.status === 201, `${field}=${JSON.stringify(v)}: ${JSON.stringify(res.body)}`);
+      else {
+        assert.equal(res.status, 400, `${field}=${JSON.stringify(v)}`);
+        assert.ok(res.body.error.fields?.[field]);
+      }
+    }),
+    EDGE_RUNS,
+  );
+  await fc.assert(
+    fc.asyncProperty(fc.oneof(fc.integer({ min: 0, max: 15000 }), fc.integer({ min: 17000, max: 40000 })), async (size) => {
+      const res = await probe('GET', '/v1/accounts?limit=1', undefined, { 'x-padding': 'p'.repeat(size) });
+      if (size > 16 * 1024) assert.equal(errorCode(res.body), 'headers_too_large');
+      else assert.equal(res.status, 200);
+      assert.match(res.headers.get('x-request-id') ?? '', /^[0-9a-f-]{36}$/);
+    }),
+    { ...EDGE_RUNS, numRuns: 30 },
+  );
 });

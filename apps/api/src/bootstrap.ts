@@ -6,7 +6,10 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { ApiModule } from './api.module';
+import { answerClientErrors } from './common/client-errors';
+import { refuseDeepJson } from './common/json-depth';
 import { assignRequestId } from './common/logging';
+import { requireJsonBodies } from './common/media-type';
 
 export const BODY_LIMIT = '16kb';
 
@@ -29,8 +32,10 @@ export async function createApiApp(env: Record<string, string | undefined> = pro
   app.set('trust proxy', false);
   app.use(assignRequestId); // first, so even body-parser rejections carry X-Request-Id
   app.use(helmet());
-  app.useBodyParser('json', { limit: BODY_LIMIT });
-  app.useBodyParser('urlencoded', { limit: BODY_LIMIT, extended: false });
+  app.use(requireJsonBodies);
+  // JSON only: a form body is refused above rather than parsed into something the DTOs half accept.
+  app.useBodyParser('json', { limit: BODY_LIMIT, verify: refuseDeepJson });
+  answerClientErrors(app.getHttpServer());
   if (config.corsOrigins.length) {
     app.enableCors({
       origin: config.corsOrigins,

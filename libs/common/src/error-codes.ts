@@ -7,6 +7,8 @@ export const ERROR_STATUS = {
   needs_relink: 409,
   already_linked: 409,
   payload_too_large: 413,
+  unsupported_media_type: 415,
+  headers_too_large: 431,
   unsupported_url: 422,
   region_mismatch: 422,
   url_not_allowed: 422,

@@ -59,6 +59,8 @@ export class AppConfig {
   readonly linkRateLimitPerMinute: number;
   readonly workerHealthPort: number | null;
   readonly workerHealthHost: string;
+  /** Bearer token /metrics asks for; empty means /metrics is open. */
+  readonly metricsToken: string;
 
   /** `serviceKeys: false` for processes that serve no HTTP API (the keys CLI): SERVICE_API_KEYS is then not asked for. */
   constructor(env: Record<string, string | undefined>, opts: { serviceKeys?: boolean } = {}) {
@@ -96,5 +98,6 @@ export class AppConfig {
     this.linkRateLimitPerMinute = parsed.LINK_RATE_LIMIT_PER_MINUTE;
     this.workerHealthPort = parsed.WORKER_HEALTH_PORT ?? null;
     this.workerHealthHost = parsed.WORKER_HEALTH_HOST;
+    this.metricsToken = parsed.METRICS_TOKEN;
   }
 }

@@ -1,7 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { BoundedString, IsOwnerId, Label } from '../common/validators';
+import { BoundedString, IntegerQuery, IsOwnerId, Label } from '../common/validators';
 
 export class LinkAccountDto {
   @IsOwnerId(true) ownerId?: string;
@@ -27,8 +26,7 @@ export class ListAccountsQuery {
   @IsOptional() @IsIn(['us', 'eu', 'self-hosted'], { message: 'must be us, eu or self-hosted' })
   @ApiPropertyOptional({ enum: ['us', 'eu', 'self-hosted'] })
   region?: 'us' | 'eu' | 'self-hosted';
-  @IsOptional() @Type(() => Number) @IsInt({ message: 'must be an integer' }) @Min(1, { message: 'must be at least 1' }) @Max(200, { message: 'must be at most 200' })
-  @ApiPropertyOptional({ minimum: 1, maximum: 200, default: 50 })
+  @IntegerQuery(1, 200, 50)
   limit?: number;
   @IsOptional() @IsString({ message: 'must be a string' }) @MaxLength(200, { message: 'is invalid' })
   @ApiPropertyOptional()

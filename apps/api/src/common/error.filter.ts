@@ -3,6 +3,7 @@ import { Request, Response } from 'express';
 import { AppError, ErrorCode, ERROR_STATUS } from '@app/common';
 import { CryptoError } from '@app/crypto';
 import { QueryFailedError } from 'typeorm';
+import { MAX_JSON_DEPTH } from './json-depth';
 
 const BY_STATUS: Record<number, [ErrorCode, string]> = {
   400: ['validation_failed', 'The request is not valid.'],
@@ -10,8 +11,16 @@ const BY_STATUS: Record<number, [ErrorCode, string]> = {
   403: ['forbidden', 'This credential may not do that.'],
   404: ['not_found', 'Not found.'],
   413: ['payload_too_large', 'The request body is larger than 16 KiB.'],
+  415: ['unsupported_media_type', 'The request body must be JSON, sent as Content-Type: application/json.'],
+  431: ['headers_too_large', 'The request headers are larger than 16 KiB.'],
   429: ['rate_limited', 'Too many requests. Try again later.'],
 };
+
+/**
+ * Postgres data exceptions caused by a value (too long, bad encoding, NUL, bad number or date): a safety net behind
+ * validation, so such input can never become a 500.
+ */
+const INPUT_REFUSED_BY_DB = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05', '54000']);
 
 const REDIS_DOWN = /enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Reached the max retries per request/;
 const DB_DOWN = /ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT|the database system is (starting up|shutting down)|terminating connection/i;
@@ -44,13 +53,22 @@ export class ErrorFilter implements ExceptionFilter {
     const bodyParser = e as { type?: string; status?: number };
     if (bodyParser?.type === 'entity.too.large') return new AppError('payload_too_large', BY_STATUS[413][1]);
     if (bodyParser?.type === 'entity.parse.failed') return new AppError('validation_failed', 'The body is not valid JSON.');
-    if (bodyParser?.status === 400 || bodyParser?.status === 415) return new AppError('validation_failed', 'The body could not be read.');
+    if (bodyParser?.type === 'entity.too.deep') {
+      return new AppError('validation_failed', `The JSON body is nested deeper than ${MAX_JSON_DEPTH} levels.`);
+    }
+    if (bodyParser?.status === 415) return new AppError('unsupported_media_type', BY_STATUS[415][1]);
+    if (bodyParser?.status === 400) return new AppError('validation_failed', 'The body could not be read.');
     const text = this.describe(e);
     if (REDIS_DOWN.test(text)) {
       return new AppError('unavailable', 'The service cannot reach its Redis store right now. Try again shortly.');
     }
     if (DB_DOWN.test(text) || (e instanceof QueryFailedError && DB_DOWN.test(e.message))) {
       return new AppError('unavailable', 'The service cannot reach its database right now. Try again shortly.');
+    }
+    if (INPUT_REFUSED_BY_DB.has(String((e as { code?: unknown }).code ?? (e as { driverError?: { code?: unknown } }).driverError?.code))) {
+      // Validation should have caught it: say so in the log, but the caller sent bad input, not we failed.
+      this.logger.warn({ err: text, path: req.path }, 'input refused by the database after validation');
+      return new AppError('validation_failed', 'The request holds a value the service cannot store.');
     }
     if (e instanceof CryptoError) {
       this.logger.error({ reason: e.reason, path: req.path }, 'stored secret could not be decrypted');

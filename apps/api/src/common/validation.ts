@@ -1,5 +1,6 @@
-import { ValidationError, ValidationPipe } from '@nestjs/common';
+import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
 import { AppError } from '@app/common';
+import { textProblems } from './text-rules';
 
 /** Type problems are reported before range problems: "must be an integer" says more than "must be at most 3300". */
 const TYPE_FIRST = ['whitelistValidation', 'isString', 'isInt', 'isUuid', 'isIn', 'isBoolean'];
@@ -22,17 +23,36 @@ function collect(errors: ValidationError[], prefix = '', out: Record<string, str
   return out;
 }
 
+const invalid = (fields: Record<string, string>) =>
+  new AppError('validation_failed', `The request is not valid: check ${Object.keys(fields).join(', ') || 'the body'}.`, { fields });
+
+/**
+ * Adds the text rules (no control characters, no unpaired surrogates) to every string of every body and query,
+ * whatever its DTO says, merged with the DTO's own problems so one answer names every bad field. Route params are
+ * left to their handlers: a malformed id is simply not found.
+ */
+class EdgeValidationPipe extends ValidationPipe {
+  override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
+    const text = metadata.type === 'body' || metadata.type === 'query' ? textProblems(value) : {};
+    const clean = Object.keys(text).length === 0;
+    try {
+      const out = await super.transform(value, metadata);
+      if (!clean) throw invalid(text);
+      return out;
+    } catch (e) {
+      if (clean || !(e instanceof AppError) || e.code !== 'validation_failed') throw e;
+      throw invalid({ ...e.extra.fields, ...text });
+    }
+  }
+}
+
 /** Whitelisting pipe: unknown fields, wrong types and over-long values become 400 validation_failed naming each field. */
-export const validationPipe = new ValidationPipe({
+export const validationPipe = new EdgeValidationPipe({
   whitelist: true,
   forbidNonWhitelisted: true,
   forbidUnknownValues: true,
   transform: true,
   // `value` is read only to tell "missing" from "wrong"; values are never put into the response.
   validationError: { target: false, value: true },
-  exceptionFactory: (errors) => {
-    const fields = collect(errors);
-    const names = Object.keys(fields);
-    return new AppError('validation_failed', `The request is not valid: check ${names.join(', ') || 'the body'}.`, { fields });
-  },
+  exceptionFactory: (errors) => invalid(collect(errors)),
 });

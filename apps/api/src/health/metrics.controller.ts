@@ -1,15 +1,24 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Headers, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
 import { Response } from 'express';
 import { register } from 'prom-client';
+import { AppError } from '@app/common';
+import { AppConfig } from '@app/config';
 import { Public } from '../common/auth';
+import { metricsAuthorized } from '../common/metrics-auth';
 
+/** Prometheus text. Public to the service-key guard: it has its own optional token (METRICS_TOKEN). */
 @ApiExcludeController()
 @Public()
 @Controller('metrics')
 export class MetricsController {
+  constructor(private readonly config: AppConfig) {}
+
   @Get()
-  async metrics(@Res() res: Response): Promise<void> {
+  async metrics(@Headers('authorization') authorization: string | undefined, @Res() res: Response): Promise<void> {
+    if (!metricsAuthorized(authorization, this.config.metricsToken)) {
+      throw new AppError('unauthorized', 'GET /metrics needs the metrics token: Authorization: Bearer <METRICS_TOKEN>.');
+    }
     res.setHeader('Content-Type', register.contentType);
     res.send(await register.metrics());
   }
