@@ -8,3 +8,11 @@ export function canSee(p: Principal, account: { id: string; ownerId: string }): 
   if (p.kind === 'service') return true;
   return account.ownerId === p.ownerId && (p.accountId === account.id || p.createdAccountIds.includes(account.id));
 }
+
+/**
+ * May a link (POST) that names an existing account's organization update it? The hub's service key may; a connect
+ * session only when it created that account itself, so that a session cannot take over its owner's other accounts.
+ */
+export function mayUpdateByLink(p: Principal, account: { id: string }): boolean {
+  return p.kind === 'service' || p.createdAccountIds.includes(account.id);
+}

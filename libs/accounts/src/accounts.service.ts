@@ -4,7 +4,8 @@ import { AccountStatus, AppError, Region } from '@app/common';
 import { BitwardenGateway, IssuedToken } from '@app/bitwarden';
 import { AccountEntity } from '@app/database';
 import { JobName, JobProducer } from '@app/queue';
-import { canSee, Principal } from './access';
+import { credentialsLock, RedisLock } from '@app/redis';
+import { canSee, mayUpdateByLink, Principal } from './access';
 import { AccountVerifier } from './account-verifier.service';
 import { AccountView, mapAccount } from './account-view';
 import { AccountSecrets } from './account-secrets';
@@ -28,6 +29,12 @@ const JOB_REMOVAL_WAIT_MS = 1500;
 
 export const notFound = () => new AppError('not_found', 'No such account.');
 
+const alreadyLinked = () =>
+  new AppError('already_linked', 'This organization is already linked as another account of this owner. Re-link that account instead.');
+
+/** How long a link or re-link waits for another change of the same account to finish. */
+const CREDENTIALS_WAIT_MS = 30_000;
+
 /** The Account's use cases: link, re-link, verify, read, list, delete. `id`s arrive parsed (canonical UUIDs). */
 @Injectable()
 export class AccountsService {
@@ -38,21 +45,31 @@ export class AccountsService {
     private readonly verifier: AccountVerifier,
     private readonly secrets: AccountSecrets,
     private readonly jobs: JobProducer,
+    private readonly lock: RedisLock,
   ) {}
 
   /**
    * Link: validate, prove the credentials with a real exchange and an API probe, and only then store them.
-   * The same owner + identity URL + organization again updates the existing account (created: false).
+   * The same owner + identity URL + organization again updates the existing account (created: false), which only
+   * the service key (or the session that created it) may do: anyone else gets 409 before any exchange.
    */
-  async link(ownerId: string, raw: RawCredentials, label: string | null | undefined): Promise<{ account: AccountView; created: boolean }> {
+  async link(p: Principal, ownerId: string, raw: RawCredentials, label: string | null | undefined): Promise<{ account: AccountView; created: boolean }> {
     const creds = await this.input.normalize(raw);
+    const guard = (existing: AccountEntity | null) => {
+      if (existing && !mayUpdateByLink(p, existing)) throw alreadyLinked();
+      return existing;
+    };
+    guard(await this.repo.findByNaturalKey(ownerId, creds.identityBaseUrl, creds.organizationId));
     const token = await this.prove(creds);
     for (let attempt = 0; attempt < 3; attempt++) {
-      const existing = await this.repo.findByNaturalKey(ownerId, creds.identityBaseUrl, creds.organizationId);
+      const existing = guard(await this.repo.findByNaturalKey(ownerId, creds.identityBaseUrl, creds.organizationId));
       if (existing) {
-        // No compare-and-set here: concurrent identical links all hold proven credentials, so the last write may win
-        // (with the CAS, N concurrent links exhausted the retries and answered 503). Null only if the row was deleted.
-        const updated = await this.swapCredentials(existing, creds, token, label, false);
+        // Proven credentials replace the stored ones under the account's credentials lock (no compare-and-set:
+        // concurrent identical links all hold proven credentials). Null only if the row was deleted meanwhile.
+        const updated = await this.serialised(existing.id, async () => {
+          const current = await this.repo.findById(existing.id);
+          return current ? this.swapCredentials(current, creds, token, label, false) : null;
+        });
         if (updated) return { account: mapAccount(updated), created: false };
         continue;
       }
@@ -66,9 +83,14 @@ export class AccountsService {
     throw new AppError('unavailable', 'The account changed while it was being linked. Try again.');
   }
 
-  /** Re-link: the new credentials are tested first and swapped in only if they work; the old ones stay otherwise. */
+  /**
+   * Re-link: the new credentials are tested first and swapped in only if they work; the old ones stay otherwise.
+   * Re-links of one account run one at a time (a lock per account), so concurrent ones neither race nor multiply
+   * exchanges. The organization stays the account's, and the result may not duplicate another account of the owner.
+   */
   async relink(p: Principal, id: string, raw: Partial<RawCredentials> & { clientSecret: string }): Promise<AccountView> {
-    for (let attempt = 0; attempt < 3; attempt++) {
+    await this.visible(p, id); // 404 before waiting for anyone's lock
+    const updated = await this.serialised(id, async () => {
       const current = await this.visible(p, id);
       const creds = await this.input.normalize({
         apiBaseUrl: raw.apiBaseUrl ?? current.apiBaseUrl,
@@ -76,19 +98,30 @@ export class AccountsService {
         clientId: raw.clientId ?? current.clientId,
         clientSecret: raw.clientSecret,
       });
-      const token = await this.prove(creds);
-      let updated: AccountEntity | null;
-      try {
-        updated = await this.swapCredentials(current, creds, token, undefined);
-      } catch (e) {
-        if (!isUniqueViolation(e)) throw e;
-        throw new AppError('validation_failed', 'Another account of this owner already links that organization.', {
-          fields: { clientId: 'already linked in another account' },
+      if (creds.organizationId !== current.organizationId) {
+        throw new AppError('organization_mismatch', 'This API key belongs to another organization than the account. Link that organization as a new account instead.', {
+          fields: { clientId: 'names another organization than this account' },
         });
       }
-      if (updated) return mapAccount(updated);
-    }
-    throw new AppError('unavailable', 'The account changed while it was being re-linked. Try again.');
+      const twin = await this.repo.findByNaturalKey(current.ownerId, creds.identityBaseUrl, creds.organizationId);
+      if (twin && twin.id !== current.id) throw alreadyLinked();
+      const token = await this.prove(creds);
+      try {
+        return await this.swapCredentials(current, creds, token, undefined);
+      } catch (e) {
+        if (isUniqueViolation(e)) throw alreadyLinked();
+        throw e;
+      }
+    });
+    if (!updated) throw notFound();
+    return mapAccount(updated);
+  }
+
+  /** Runs a credentials change of one account while no other runs; waits for one in progress rather than failing. */
+  private async serialised<T>(accountId: string, fn: () => Promise<T>): Promise<T> {
+    const held = await this.lock.withLockWaiting(credentialsLock(accountId), CREDENTIALS_WAIT_MS, fn);
+    if (!held.acquired) throw new AppError('unavailable', 'Another change of this account is taking too long. Try again shortly.');
+    return held.value;
   }
 
   /** The Test button: a fresh exchange now, whatever the cache holds. */

@@ -31,7 +31,7 @@ export class AccountsController {
   @ApiResponse({ status: 200, type: AccountResponse, description: 'same owner + organization + identity URL: re-verified and updated' })
   @ApiResponse({ status: 422, type: ErrorResponse })
   async link(@Caller() p: Principal, @Body() dto: LinkAccountDto, @Res({ passthrough: true }) res: Response): Promise<AccountView> {
-    const { account, created } = await this.accounts.link(resolveOwner(p, dto.ownerId), dto, labelFor(p, dto.label));
+    const { account, created } = await this.accounts.link(p, resolveOwner(p, dto.ownerId), dto, labelFor(p, dto.label));
     await this.sessions.rememberCreated(p, account.id);
     res.status(created ? 201 : 200);
     return account;
