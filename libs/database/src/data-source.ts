@@ -11,7 +11,8 @@ export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity,
 export const MIGRATIONS = [CreateAccounts1764000000000, CreateSessionsAndIdempotency1764000001000];
 
 /** One definition for the runtime, the migrate command and tests. Never synchronize: migrations only. */
-export function dataSourceOptions(databaseUrl: string, poolSize = 20): DataSourceOptions {
+export function dataSourceOptions(databaseUrl: string, poolSize = 20, opts: { requestTimeouts?: boolean } = {}): DataSourceOptions {
+  const timeouts = opts.requestTimeouts === false ? {} : { statement_timeout: 4000, query_timeout: 5000 };
   return {
     type: 'postgres',
     url: databaseUrl,
@@ -22,9 +23,12 @@ export function dataSourceOptions(databaseUrl: string, poolSize = 20): DataSourc
     migrationsTableName: 'typeorm_migrations',
     // Off: TypeORM would print failed queries with their parameters to the console; errors still propagate.
     logging: false,
-    extra: { max: poolSize, connectionTimeoutMillis: 3000, statement_timeout: 15000 },
+    // A Postgres that stops answering (hung, a network partition) cannot enforce statement_timeout itself, so the
+    // client gives up too (query_timeout): request paths answer 503 within seconds instead of hanging. Migrations
+    // (CREATE INDEX on a large table) run without these limits.
+    extra: { max: poolSize, connectionTimeoutMillis: 3000, ...timeouts },
   };
 }
 
-export const createDataSource = (databaseUrl: string, poolSize?: number) =>
-  new DataSource(dataSourceOptions(databaseUrl, poolSize));
+export const createDataSource = (databaseUrl: string, poolSize?: number, opts?: { requestTimeouts?: boolean }) =>
+  new DataSource(dataSourceOptions(databaseUrl, poolSize, opts));

@@ -24,7 +24,7 @@ export async function ensureDatabase(databaseUrl: string): Promise<void> {
 
 export async function migrate(databaseUrl: string): Promise<string[]> {
   await ensureDatabase(databaseUrl);
-  const ds = createDataSource(databaseUrl, 2);
+  const ds = createDataSource(databaseUrl, 2, { requestTimeouts: false });
   await ds.initialize();
   try {
     const ran = await ds.runMigrations({ transaction: 'each' });
