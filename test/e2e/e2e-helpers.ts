@@ -96,6 +96,7 @@ export const ACCOUNT_KEYS = [
   'lastVerifiedAt',
   'lastCheckedAt',
   'tokenExpiresAt',
+  'server',
   'createdAt',
   'updatedAt',
 ].sort();

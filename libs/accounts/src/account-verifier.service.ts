@@ -56,7 +56,7 @@ export class AccountVerifier {
         clientSecret: this.secrets.openSecret(account),
         organizationId: account.organizationId,
       },
-      o,
+      { ...o, flavor: account.serverFlavor },
     );
     if (outcome.ok) {
       const updated = await this.repo.update(account.id, this.provenPatch(account, outcome.token, new Date()), {

@@ -18,6 +18,8 @@ export interface AccountView {
   lastVerifiedAt: string | null;
   lastCheckedAt: string | null;
   tokenExpiresAt: string | null;
+  /** What the server says it is (GET {api}/config); null until known. */
+  server: { flavor: 'bitwarden' | 'vaultwarden'; version: string | null } | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -42,6 +44,7 @@ export function mapAccount(a: AccountEntity): AccountView {
     lastVerifiedAt: iso(a.lastVerifiedAt),
     lastCheckedAt: iso(a.lastCheckedAt),
     tokenExpiresAt: a.tokenEnc ? iso(a.tokenExpiresAt) : null,
+    server: a.serverFlavor ? { flavor: a.serverFlavor, version: a.serverVersion } : null,
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
   };

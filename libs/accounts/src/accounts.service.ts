@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AccountStatus, AppError, Region } from '@app/common';
-import { BitwardenGateway, IssuedToken } from '@app/bitwarden';
+import { BitwardenGateway, IssuedToken, ServerInfo } from '@app/bitwarden';
 import { AccountEntity } from '@app/database';
 import { JobName, JobProducer } from '@app/queue';
 import { credentialsLock, RedisLock } from '@app/redis';
@@ -176,14 +176,29 @@ export class AccountsService {
     return account;
   }
 
-  private async prove(creds: LinkCredentials): Promise<IssuedToken> {
-    const outcome = await this.gateway.exchange(creds, { priority: 'interactive', maxWaitMs: INTERACTIVE_BUDGET_WAIT_MS });
+  /**
+   * Proves credentials: one token exchange, then one API probe; nothing is stored unless both worked. The server's
+   * own description (GET {api}/config) is read first on a self-hosted server, whose flavor decides its pacing, and
+   * after the probe on the cloud, where the flavor is known and only the version is new.
+   */
+  private async prove(creds: LinkCredentials): Promise<Proof> {
+    const selfHosted = creds.region === 'self-hosted';
+    let info = selfHosted ? await this.gateway.serverInfo(creds.apiBaseUrl) : null;
+    const flavor = selfHosted ? info?.flavor ?? null : 'bitwarden';
+    const outcome = await this.gateway.exchange(creds, { priority: 'interactive', maxWaitMs: INTERACTIVE_BUDGET_WAIT_MS, flavor });
     if (!outcome.ok) throw outcome.error;
-    await this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken);
-    return outcome.token;
+    const probed = await this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken);
+    if (!selfHosted) info = await this.gateway.serverInfo(creds.apiBaseUrl);
+    const server: ServerInfo = { flavor: probed.flavor, version: info?.flavor === probed.flavor ? info.version : null };
+    return { token: outcome.token, server };
   }
 
-  private newAccount(ownerId: string, creds: LinkCredentials, token: IssuedToken, label: string | null): AccountEntity {
+  /** The columns that say what the server is, as just proven. */
+  private serverColumns(server: ServerInfo, now: Date) {
+    return { serverFlavor: server.flavor, serverVersion: server.version, serverCheckedAt: now, apiError: null };
+  }
+
+  private newAccount(ownerId: string, creds: LinkCredentials, { token, server }: Proof, label: string | null): AccountEntity {
     const now = new Date();
     const row = { id: randomUUID(), ownerId, apiBaseUrl: creds.apiBaseUrl, identityBaseUrl: creds.identityBaseUrl };
     const secret = this.secrets.sealSecret(row, creds.clientSecret);
@@ -201,11 +216,12 @@ export class AccountsService {
       lastTokenRequestAt: null,
       createdAt: now,
       updatedAt: now,
+      ...this.serverColumns(server, now),
       ...this.verifier.provenPatch({ ...row, lastTokenRequestAt: null }, token, now),
     });
   }
 
-  private swapCredentials(current: AccountEntity, creds: LinkCredentials, token: IssuedToken, label: string | null | undefined, compareAndSet = true) {
+  private swapCredentials(current: AccountEntity, creds: LinkCredentials, { token, server }: Proof, label: string | null | undefined, compareAndSet = true) {
     const now = new Date();
     // Sealed for the URLs they will be sent to, which a re-link may change.
     const next = { ...current, apiBaseUrl: creds.apiBaseUrl, identityBaseUrl: creds.identityBaseUrl };
@@ -213,6 +229,7 @@ export class AccountsService {
     return this.repo.update(
       current.id,
       {
+        ...this.serverColumns(server, now),
         ...this.verifier.provenPatch(next, token, now),
         ...(label !== undefined ? { label } : {}),
         region: creds.region,
@@ -228,6 +245,11 @@ export class AccountsService {
       { expectedCredentialsVersion: compareAndSet ? current.credentialsVersion : undefined, relinked: true },
     );
   }
+}
+
+interface Proof {
+  token: IssuedToken;
+  server: ServerInfo;
 }
 
 const SERVICE: Principal = { kind: 'service', name: 'internal' };

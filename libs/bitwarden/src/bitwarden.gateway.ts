@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { AppConfig } from '@app/config';
-import { BitwardenClient, ServerFlavor } from './bitwarden.client';
+import { BitwardenClient, ServerFlavor, ServerInfo } from './bitwarden.client';
 import { GatewayMetrics } from './gateway.metrics';
 import { HostPolicy, identityHostPolicy } from './host-policy';
 import { BudgetPriority, IdentityBudget } from './identity-budget';
@@ -102,5 +102,10 @@ export class BitwardenGateway {
   /** Checks that the API URL accepts a token (and which server it is); throws the contract's error when not. */
   probe(apiBaseUrl: string, accessToken: string): Promise<{ flavor: ServerFlavor }> {
     return this.client.probeApi({ apiBaseUrl, accessToken });
+  }
+
+  /** The server's flavor and version from its unauthenticated /config, or null when it does not say. */
+  async serverInfo(apiBaseUrl: string): Promise<ServerInfo | null> {
+    return this.client.serverInfo(apiBaseUrl).catch(() => null);
   }
 }

@@ -6,7 +6,7 @@ export { createGuardedAgent, guardedLookup } from './guarded-agent';
 export type { GuardedAgentOptions } from './guarded-agent';
 export { SsrfBlockedError, isSsrfBlockedError } from './ssrf-blocked.error';
 export { BitwardenClient, deviceIdentifierFor } from './bitwarden.client';
-export type { BitwardenClientOptions, ExchangeTokenInput, TokenResponse, ServerFlavor } from './bitwarden.client';
+export type { BitwardenClientOptions, ExchangeTokenInput, TokenResponse, ServerFlavor, ServerInfo } from './bitwarden.client';
 export { classifyTransportError, parseRetryAfter, causeChain } from './upstream-errors';
 export { BitwardenModule } from './bitwarden.module';
 export { BitwardenGateway } from './bitwarden.gateway';

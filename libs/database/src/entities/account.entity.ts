@@ -39,6 +39,11 @@ export class AccountEntity {
   @Column({ name: 'next_check_at', type: 'timestamptz' }) nextCheckAt!: Date;
   @Column({ name: 'refresh_at', type: 'timestamptz', nullable: true }) refreshAt!: Date | null;
   @Column({ name: 'last_token_request_at', type: 'timestamptz', nullable: true }) lastTokenRequestAt!: Date | null;
+  @Column({ name: 'server_flavor', type: 'varchar', length: 16, nullable: true }) serverFlavor!: 'bitwarden' | 'vaultwarden' | null;
+  @Column({ name: 'server_version', type: 'varchar', length: 64, nullable: true }) serverVersion!: string | null;
+  @Column({ name: 'server_checked_at', type: 'timestamptz', nullable: true }) serverCheckedAt!: Date | null;
+  /** The API URL's problem from the last background probe; only a successful probe clears it. */
+  @Column({ name: 'api_error', type: 'jsonb', nullable: true }) apiError!: LastError | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }
