@@ -22,9 +22,6 @@ after(async () => {
   await s?.close();
 });
 
-// Product defects these scenarios found (docs/RELIABILITY.md, "Findings"); each is a todo subtest until fixed.
-const REDIS_TIMEOUT_IS_500 = 'ioredis "Command timed out" after 2 s is answered 500 internal_error, not 503 unavailable';
-const PG_HUNG_QUERY_HANGS = 'a query on a pooled connection to a hung Postgres has no client-side deadline: no answer within 15 s';
 
 const outage = (what: string, probes: Record<RouteClass, Probe>, recoveredMs: number) => {
   console.log(describeProbes(what, probes));
@@ -42,7 +39,7 @@ test('Redis hung (SIGSTOP): every route answers within the bound, DELETE 204, th
   }
   await assertNothingHalfWritten(s, f, probes);
   outage('Redis hung', probes, await recoveredAfter(s, api, f));
-  await assertAnswers(t, probes, REDIS_OUTAGE, { verify: REDIS_TIMEOUT_IS_500, token: REDIS_TIMEOUT_IS_500, report: REDIS_TIMEOUT_IS_500 });
+  await assertAnswers(t, probes, REDIS_OUTAGE);
 });
 
 test('Redis down (SIGKILL): every route answers within the bound, DELETE 204, then all work again after a restart', async (t) => {
@@ -73,10 +70,7 @@ test('Postgres hung (SIGSTOP postmaster and backends): every route 503 within th
   await sleep(1000);
   await assertNothingHalfWritten(s, f, probes);
   outage('Postgres hung', probes, await recoveredAfter(s, api, f));
-  // Which routes hang depends on whether they drew an idle pooled connection (hangs) or had to open one (503
-  // after the 3 s connect timeout), so every route but readiness (its own 1.5 s ping deadline) is listed.
-  const pooled = ['link', 'relink', 'verify', 'token', 'report', 'delete', 'get', 'list', 'session'] as const;
-  await assertAnswers(t, probes, POSTGRES_OUTAGE, Object.fromEntries(pooled.map((r) => [r, PG_HUNG_QUERY_HANGS])));
+  await assertAnswers(t, probes, POSTGRES_OUTAGE);
 });
 
 test('Postgres stopped: every route 503 within the bound, then all work again after a restart', async (t) => {

@@ -17,7 +17,7 @@ export const MIGRATIONS = [
 
 /** One definition for the runtime, the migrate command and tests. Never synchronize: migrations only. */
 export function dataSourceOptions(databaseUrl: string, poolSize = 20, opts: { requestTimeouts?: boolean } = {}): DataSourceOptions {
-  const timeouts = opts.requestTimeouts === false ? {} : { statement_timeout: 4000, query_timeout: 5000 };
+  const timeouts = opts.requestTimeouts === false ? {} : { statement_timeout: 2500, query_timeout: 3000 };
   return {
     type: 'postgres',
     url: databaseUrl,
