@@ -86,12 +86,15 @@ export function nextRenewalOf(tokenExpiresAt: Date, lifetimeSeconds: number, mar
 
 const lastErrorOf = (e: AppError, now: Date): LastError => ({ code: e.code, message: e.message, at: now.toISOString() });
 
-/** The state of an account whose credentials were just proven by an exchange (link, re-link, check, renewal). */
-export function provenState(lastTokenRequestAt: Date | null, token: TokenFacts, now: Date, cfg: RuleConfig, rand: Rand) {
+/**
+ * The state of an account whose credentials were just proven by an exchange (link, re-link, check, renewal). An API
+ * URL that failed its last probe keeps the account degraded: a token alone does not prove the API works.
+ */
+export function provenState(lastTokenRequestAt: Date | null, token: TokenFacts, now: Date, cfg: RuleConfig, rand: Rand, apiError: LastError | null = null) {
   return {
-    status: 'active' as AccountStatus,
-    statusReason: null,
-    lastError: null,
+    status: (apiError ? 'degraded' : 'active') as AccountStatus,
+    statusReason: apiError ? apiError.code : null,
+    lastError: apiError,
     lastVerifiedAt: now,
     lastCheckedAt: now,
     consecutiveFailures: 0,
@@ -128,4 +131,17 @@ export function transientState(a: { consecutiveFailures: number; status: Account
     consecutiveFailures: failures,
     nextCheckAt: backoffCheck(now, failures, cfg.checkIntervalSeconds, rand),
   };
+}
+
+/** The server's description and the API URL are probed again at most this often by background checks. */
+export const SERVER_RECHECK_MS = 24 * 3600 * 1000;
+
+export function serverRecheckDue(serverCheckedAt: Date | null, now: Date): boolean {
+  return !serverCheckedAt || now.getTime() - serverCheckedAt.getTime() >= SERVER_RECHECK_MS;
+}
+
+/** A failed probe of the API URL after linking: degraded with the probe's error, until a probe succeeds. */
+export function apiProblemState(e: AppError, now: Date) {
+  const error = lastErrorOf(e, now);
+  return { status: 'degraded' as AccountStatus, statusReason: e.code, lastError: error, apiError: error, serverCheckedAt: now };
 }

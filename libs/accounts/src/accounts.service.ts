@@ -224,7 +224,7 @@ export class AccountsService {
   private swapCredentials(current: AccountEntity, creds: LinkCredentials, { token, server }: Proof, label: string | null | undefined, compareAndSet = true) {
     const now = new Date();
     // Sealed for the URLs they will be sent to, which a re-link may change.
-    const next = { ...current, apiBaseUrl: creds.apiBaseUrl, identityBaseUrl: creds.identityBaseUrl };
+    const next = { ...current, apiBaseUrl: creds.apiBaseUrl, identityBaseUrl: creds.identityBaseUrl, apiError: null };
     const secret = this.secrets.sealSecret(next, creds.clientSecret);
     return this.repo.update(
       current.id,

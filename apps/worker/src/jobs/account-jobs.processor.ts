@@ -91,6 +91,10 @@ export class AccountJobsProcessor {
       case 'ok':
         if (probing || state.open) await this.breaker.close(host);
         else await this.breaker.recordSuccess(host);
+        if (priority === 'background' && AccountRules.serverRecheckDue(result.account.serverCheckedAt, new Date())) {
+          const after = await this.verifier.reprobe(result.account, result.token);
+          if (after?.apiError) return { kind: 'done', detail: `API URL probe failed: ${after.apiError.code}` };
+        }
         return { kind: 'done', detail: 'active' };
       case 'rejected':
         return { kind: 'done', detail: result.error.code };
