@@ -11,6 +11,8 @@ import { RedisModule, RedisService } from '@app/redis';
 import { DatabaseModule } from '@app/database';
 import { AccountsController } from './accounts/accounts.controller';
 import { TokensController } from './accounts/tokens.controller';
+import { HostsController } from './hosts/hosts.controller';
+import { HostsService } from './hosts/hosts.service';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -50,7 +52,7 @@ export class ApiModule {
           }),
         }),
       ],
-      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController, DemoController],
+      controllers: [AccountsController, TokensController, ConnectSessionsController, HostsController, HealthController, MetricsController, DemoController],
       providers: [
         ConnectSessionsRepository,
         ConnectSessionsService,
@@ -58,6 +60,7 @@ export class ApiModule {
         IdempotencyService,
         IdempotencyInterceptor,
         PurgeService,
+        HostsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_PIPE, useValue: validationPipe },

@@ -15,3 +15,5 @@ export { IdentityBudget, capFor } from './identity-budget';
 export type { BudgetPriority, SlotResult } from './identity-budget';
 export { hostOf, hostClassOf, identityHostPolicy } from './host-policy';
 export type { HostPolicy, WindowRule, GcraRule, BudgetRule, IdentityLimits } from './host-policy';
+export { HostBreaker } from './host-breaker';
+export type { BreakerState } from './host-breaker';

@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AccountRules, AccountsRepository, AccountVerifier } from '@app/accounts';
-import { hostOf } from '@app/bitwarden';
+import { HostBreaker, hostOf } from '@app/bitwarden';
 import { AppConfig } from '@app/config';
 import { AccountEntity } from '@app/database';
 import { RedisLock, tokenLock } from '@app/redis';
-import { HostBreaker } from './host-breaker';
 
 export type JobOutcome =
   | { kind: 'done'; detail: string }
