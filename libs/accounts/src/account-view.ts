@@ -18,6 +18,11 @@ export interface AccountView {
   lastVerifiedAt: string | null;
   lastCheckedAt: string | null;
   tokenExpiresAt: string | null;
+  /** When the cached token is renewed ahead of expiry; null when the account is not in active use. */
+  tokenRefreshAt: string | null;
+  /** When the background re-verification is due; null while suspended. */
+  nextCheckAt: string | null;
+  suspendedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -42,6 +47,9 @@ export function mapAccount(a: AccountEntity): AccountView {
     lastVerifiedAt: iso(a.lastVerifiedAt),
     lastCheckedAt: iso(a.lastCheckedAt),
     tokenExpiresAt: a.tokenEnc ? iso(a.tokenExpiresAt) : null,
+    tokenRefreshAt: a.tokenEnc ? iso(a.refreshAt) : null,
+    nextCheckAt: iso(a.nextCheckAt),
+    suspendedAt: iso(a.suspendedAt),
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
   };
