@@ -11,6 +11,8 @@ import { RedisModule, RedisService } from '@app/redis';
 import { DatabaseModule } from '@app/database';
 import { AccountsController } from './accounts/accounts.controller';
 import { TokensController } from './accounts/tokens.controller';
+import { AccountLifecycleController } from './accounts/account-lifecycle.controller';
+import { OwnersController } from './accounts/owners.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -50,7 +52,7 @@ export class ApiModule {
           }),
         }),
       ],
-      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController, DemoController],
+      controllers: [AccountsController, TokensController, AccountLifecycleController, OwnersController, ConnectSessionsController, HealthController, MetricsController, DemoController],
       providers: [
         ConnectSessionsRepository,
         ConnectSessionsService,
