@@ -14,4 +14,4 @@ export type { Credentials, IssuedToken, ExchangeOutcome, ExchangeOptions } from 
 export { IdentityBudget, capFor } from './identity-budget';
 export type { BudgetPriority, SlotResult } from './identity-budget';
 export { hostOf, hostClassOf, identityHostPolicy } from './host-policy';
-export type { HostPolicy, WindowRule, IdentityLimits } from './host-policy';
+export type { HostPolicy, WindowRule, GcraRule, BudgetRule, IdentityLimits } from './host-policy';

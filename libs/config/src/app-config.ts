@@ -47,6 +47,10 @@ export class AppConfig {
   readonly tokenRefreshMarginSeconds: number;
   readonly accountCheckIntervalSeconds: number;
   readonly identityRateLimitPerMinute: number;
+  readonly identityRateLimitPerSecond: number;
+  readonly selfHostedIdentityRateLimitPerMinute: number;
+  readonly vaultwardenLoginBurst: number;
+  readonly vaultwardenLoginPeriodSeconds: number;
   readonly logLevel: string;
   readonly corsOrigins: string[];
   readonly webhookUrl: string;
@@ -88,6 +92,10 @@ export class AppConfig {
     this.tokenRefreshMarginSeconds = parsed.TOKEN_REFRESH_MARGIN_SECONDS;
     this.accountCheckIntervalSeconds = parsed.ACCOUNT_CHECK_INTERVAL_SECONDS;
     this.identityRateLimitPerMinute = parsed.IDENTITY_RATE_LIMIT_PER_MINUTE;
+    this.identityRateLimitPerSecond = parsed.IDENTITY_RATE_LIMIT_PER_SECOND;
+    this.selfHostedIdentityRateLimitPerMinute = parsed.SELF_HOSTED_IDENTITY_RATE_LIMIT_PER_MINUTE;
+    this.vaultwardenLoginBurst = parsed.VAULTWARDEN_LOGIN_BURST;
+    this.vaultwardenLoginPeriodSeconds = parsed.VAULTWARDEN_LOGIN_PERIOD_SECONDS;
     this.logLevel = parsed.LOG_LEVEL;
     this.corsOrigins = list(parsed.CORS_ORIGINS);
     this.webhookUrl = parsed.WEBHOOK_URL;

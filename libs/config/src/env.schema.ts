@@ -40,6 +40,21 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
   IDENTITY_RATE_LIMIT_PER_MINUTE = 10;
 
+  /** Token exchanges per second per cloud identity host (Bitwarden cloud allows 5 per second per IP). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  IDENTITY_RATE_LIMIT_PER_SECOND = 5;
+
+  /** Token exchanges per minute per official self-hosted identity host (such servers set no limit of their own). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  SELF_HOSTED_IDENTITY_RATE_LIMIT_PER_MINUTE = 60;
+
+  /** Vaultwarden's own login limit: a burst, then one per period (LOGIN_RATELIMIT_MAX_BURST / _SECONDS there). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  VAULTWARDEN_LOGIN_BURST = 10;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  VAULTWARDEN_LOGIN_PERIOD_SECONDS = 60;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
