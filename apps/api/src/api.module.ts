@@ -13,6 +13,8 @@ import { AccountsController } from './accounts/accounts.controller';
 import { TokensController } from './accounts/tokens.controller';
 import { HostsController } from './hosts/hosts.controller';
 import { HostsService } from './hosts/hosts.service';
+import { AccountLifecycleController } from './accounts/account-lifecycle.controller';
+import { OwnersController } from './accounts/owners.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -52,7 +54,7 @@ export class ApiModule {
           }),
         }),
       ],
-      controllers: [AccountsController, TokensController, ConnectSessionsController, HostsController, HealthController, MetricsController, DemoController],
+      controllers: [AccountsController, TokensController, AccountLifecycleController, OwnersController, ConnectSessionsController, HostsController, HealthController, MetricsController, DemoController],
       providers: [
         ConnectSessionsRepository,
         ConnectSessionsService,

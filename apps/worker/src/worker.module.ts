@@ -7,6 +7,7 @@ import { QueueModule } from '@app/queue';
 import { RedisModule } from '@app/redis';
 import { AccountJobsProcessor } from './jobs/account-jobs.processor';
 import { Sweeper } from './jobs/sweeper.service';
+import { EventRetention } from './maintenance/event-retention.service';
 import { WorkerRuntime } from './processors/worker-runtime';
 import { WebhookRelay } from './webhooks/webhook-relay.service';
 import { WorkerHealth } from './worker-health';
@@ -27,7 +28,7 @@ export class WorkerModule {
         QueueModule,
         AccountsModule,
       ],
-      providers: [AccountJobsProcessor, Sweeper, WebhookRelay, WorkerRuntime, WorkerHealth],
+      providers: [AccountJobsProcessor, Sweeper, WebhookRelay, WorkerRuntime, WorkerHealth, EventRetention],
     };
   }
 }

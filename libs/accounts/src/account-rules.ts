@@ -145,3 +145,46 @@ export function apiProblemState(e: AppError, now: Date) {
   const error = lastErrorOf(e, now);
   return { status: 'degraded' as AccountStatus, statusReason: e.code, lastError: error, apiError: error, serverCheckedAt: now };
 }
+
+/**
+ * The fields a caller sees change (credentials, label, URLs, status and its reason, last error, suspension):
+ * updatedAt moves only when one of these takes a new value, never with the schedule or token columns.
+ */
+export const VISIBLE_FIELDS = [
+  'label',
+  'region',
+  'apiBaseUrl',
+  'identityBaseUrl',
+  'organizationId',
+  'clientId',
+  'secretLast4',
+  'credentialsVersion',
+  'status',
+  'statusReason',
+  'lastError',
+  'suspendedAt',
+  'serverFlavor',
+  'serverVersion',
+] as const;
+
+/** The state of an account the hub paused: no token, no due check, no renewal; credentials kept. */
+export function suspendedState(now: Date) {
+  return {
+    status: 'suspended' as AccountStatus,
+    statusReason: null,
+    suspendedAt: now,
+    nextCheckAt: null,
+    ...CLEARED_TOKEN,
+  };
+}
+
+/** Columns that a write may not set on a suspended account unless it resumes it: status, schedule and token. */
+const HELD_WHILE_SUSPENDED = new Set<string>(['status', 'statusReason', 'suspendedAt', 'nextCheckAt', 'consecutiveFailures', ...Object.keys(CLEARED_TOKEN), 'tokenEnc', 'tokenKeyId']);
+
+/**
+ * What of a patch applies to a suspended account: a re-link swaps the credentials in (and records that they were
+ * proven), and a check that raced the suspension records nothing that would bring it back to life.
+ */
+export function keepSuspended<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([k]) => !HELD_WHILE_SUSPENDED.has(k))) as Partial<T>;
+}

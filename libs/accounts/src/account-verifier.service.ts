@@ -23,6 +23,8 @@ export interface VerifyOptions {
   maxWaitMs: number;
   /** false: a transient failure is returned unrecorded, for callers (the worker's breaker) that decide themselves. */
   recordTransient?: boolean;
+  /** The outcome resumes a suspended account (one `resumed` event); without it a suspended account stays so. */
+  resume?: boolean;
 }
 
 export const ruleConfig = (c: AppConfig): RuleConfig => ({
@@ -61,20 +63,21 @@ export class AccountVerifier {
     if (outcome.ok) {
       const updated = await this.repo.update(account.id, this.provenPatch(account, outcome.token, new Date()), {
         expectedCredentialsVersion: account.credentialsVersion,
+        resume: o.resume,
       });
       return updated ? { kind: 'ok', account: updated, token: outcome.token } : { kind: 'superseded' };
     }
     if (outcome.kind === 'budget') return outcome;
     if (outcome.kind === 'transient' && o.recordTransient === false) return { kind: 'transient', account: null, error: outcome.error };
-    return this.recordFailure(account, outcome.error);
+    return this.recordFailure(account, outcome.error, o.resume);
   }
 
   /** Records a failed exchange (rejection or transient) with the rules' state. */
-  async recordFailure(account: AccountEntity, e: AppError): Promise<VerifyResult> {
+  async recordFailure(account: AccountEntity, e: AppError, resume = false): Promise<VerifyResult> {
     const now = new Date();
     const rejected = e.code === 'credentials_rejected';
     const patch = rejected ? rejectedState(account, e, now, this.rules, Math.random) : transientState(account, e, now, this.rules, Math.random);
-    const updated = await this.repo.update(account.id, patch, { expectedCredentialsVersion: account.credentialsVersion });
+    const updated = await this.repo.update(account.id, patch, { expectedCredentialsVersion: account.credentialsVersion, resume });
     if (!updated) return { kind: 'superseded' };
     return rejected ? { kind: 'rejected', account: updated, error: e } : { kind: 'transient', account: updated, error: e };
   }

@@ -6,6 +6,7 @@ import { AccountEntity } from '@app/database';
 import { JobName, JobProducer } from '@app/queue';
 import { credentialsLock, RedisLock } from '@app/redis';
 import { canSee, mayUpdateByLink, Principal } from './access';
+import { accountSuspended } from './account-errors';
 import { AccountVerifier } from './account-verifier.service';
 import { AccountView, mapAccount } from './account-view';
 import { AccountSecrets } from './account-secrets';
@@ -57,6 +58,8 @@ export class AccountsService {
     const creds = await this.input.normalize(raw);
     const guard = (existing: AccountEntity | null) => {
       if (existing && !mayUpdateByLink(p, existing)) throw alreadyLinked();
+      // A suspended account is not re-verified by a link (that would spend an exchange on a paused account).
+      if (existing?.status === 'suspended') throw accountSuspended();
       return existing;
     };
     guard(await this.repo.findByNaturalKey(ownerId, creds.identityBaseUrl, creds.organizationId));
@@ -126,7 +129,9 @@ export class AccountsService {
 
   /** The Test button: a fresh exchange now, whatever the cache holds. */
   async verify(id: string): Promise<AccountView> {
-    return mapAccount(await this.verifyNow(await this.visible(SERVICE, id)));
+    const account = await this.visible(SERVICE, id);
+    if (account.status === 'suspended') throw accountSuspended();
+    return mapAccount(await this.verifyNow(account));
   }
 
   /** An interactive exchange with the stored credentials; its outcome is recorded, and a spent budget is a 503. */
@@ -159,8 +164,12 @@ export class AccountsService {
   async delete(id: string): Promise<void> {
     const gone = await this.repo.delete(id);
     if (!gone) throw notFound();
-    // The secret is gone with the commit; a job left behind for a missing account is a no-op, so removing jobs is
-    // best effort, bounded so that a slow or hung Redis cannot hold the answer up.
+    // The secret is gone with the commit; a job left behind for a missing account is a no-op.
+    await this.removeJobs(id);
+  }
+
+  /** Removes an account's pending jobs, best effort, bounded so that a slow or hung Redis cannot hold the answer up. */
+  async removeJobs(id: string): Promise<void> {
     const removal = Promise.all([
       this.jobs.remove({ name: JobName.CheckAccount, data: { accountId: id } }),
       this.jobs.remove({ name: JobName.RefreshToken, data: { accountId: id } }),

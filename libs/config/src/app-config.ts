@@ -65,6 +65,8 @@ export class AppConfig {
   readonly workerHealthHost: string;
   /** Bearer token /metrics asks for; empty means /metrics is open. */
   readonly metricsToken: string;
+  /** EVENT_RETENTION_DAYS: account events older than this are purged by the worker. */
+  readonly eventRetentionDays: number;
 
   /** `serviceKeys: false` for processes that serve no HTTP API (the keys CLI): SERVICE_API_KEYS is then not asked for. */
   constructor(env: Record<string, string | undefined>, opts: { serviceKeys?: boolean } = {}) {
@@ -107,5 +109,6 @@ export class AppConfig {
     this.workerHealthPort = parsed.WORKER_HEALTH_PORT ?? null;
     this.workerHealthHost = parsed.WORKER_HEALTH_HOST;
     this.metricsToken = parsed.METRICS_TOKEN;
+    this.eventRetentionDays = parsed.EVENT_RETENTION_DAYS;
   }
 }

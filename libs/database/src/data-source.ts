@@ -6,12 +6,14 @@ import { EncryptionKeyEntity } from './entities/encryption-key.entity';
 import { IdempotencyKeyEntity } from './entities/idempotency-key.entity';
 import { CreateAccounts1764000000000 } from './migrations/1764000000000-CreateAccounts';
 import { CreateSessionsAndIdempotency1764000001000 } from './migrations/1764000001000-CreateSessionsAndIdempotency';
+import { AccountLifecycle1764000002000 } from './migrations/1764000002000-AccountLifecycle';
 import { AddServerIdentity1765000000000 } from './migrations/1765000000000-AddServerIdentity';
 
 export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity, ConnectSessionEntity, IdempotencyKeyEntity];
 export const MIGRATIONS = [
   CreateAccounts1764000000000,
   CreateSessionsAndIdempotency1764000001000,
+  AccountLifecycle1764000002000,
   AddServerIdentity1765000000000,
 ];
 

@@ -31,6 +31,8 @@ export class AccountJobsProcessor {
   async check(accountId: string): Promise<JobOutcome> {
     const account = await this.repo.findById(accountId);
     if (!account) return { kind: 'skipped', detail: 'account deleted' };
+    // Queued before the suspension: a suspended account is never checked (resume makes its own exchange).
+    if (account.status === 'suspended') return { kind: 'skipped', detail: 'suspended' };
     return this.exchange(account, 'background');
   }
 
@@ -38,6 +40,7 @@ export class AccountJobsProcessor {
   async refresh(accountId: string): Promise<JobOutcome> {
     const account = await this.repo.findById(accountId);
     if (!account) return { kind: 'skipped', detail: 'account deleted' };
+    if (account.status === 'suspended') return { kind: 'skipped', detail: 'suspended' };
     if (account.status === 'needs_relink') {
       await this.repo.reschedule(account.id, { refreshAt: null });
       return { kind: 'skipped', detail: 'needs relink' };
@@ -58,6 +61,7 @@ export class AccountJobsProcessor {
     const held = await this.lock.withLock(tokenLock(account.id), async () => {
       const fresh = await this.repo.findById(account.id);
       if (!fresh) return { kind: 'skipped', detail: 'account deleted' } as const;
+      if (fresh.status === 'suspended') return { kind: 'skipped', detail: 'suspended' } as const;
       return this.exchange(fresh, 'interactive');
     });
     return held.acquired ? held.value : { kind: 'delay', at: Date.now() + 1000, detail: 'token exchange in progress elsewhere' };
