@@ -6,9 +6,10 @@ import { EncryptionKeyEntity } from './entities/encryption-key.entity';
 import { IdempotencyKeyEntity } from './entities/idempotency-key.entity';
 import { CreateAccounts1764000000000 } from './migrations/1764000000000-CreateAccounts';
 import { CreateSessionsAndIdempotency1764000001000 } from './migrations/1764000001000-CreateSessionsAndIdempotency';
+import { ConnectSessionReturnAndRevocation1764100000000 } from './migrations/1764100000000-ConnectSessionReturnAndRevocation';
 
 export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity, ConnectSessionEntity, IdempotencyKeyEntity];
-export const MIGRATIONS = [CreateAccounts1764000000000, CreateSessionsAndIdempotency1764000001000];
+export const MIGRATIONS = [CreateAccounts1764000000000, CreateSessionsAndIdempotency1764000001000, ConnectSessionReturnAndRevocation1764100000000];
 
 /** One definition for the runtime, the migrate command and tests. Never synchronize: migrations only. */
 export function dataSourceOptions(databaseUrl: string, poolSize = 20, opts: { requestTimeouts?: boolean } = {}): DataSourceOptions {
