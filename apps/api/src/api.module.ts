@@ -25,6 +25,7 @@ import { validationPipe } from './common/validation';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { DemoController } from './demo/demo.controller';
+import { ConnectPageController } from './connect/connect-page.controller';
 
 @Module({})
 export class ApiModule {
@@ -50,7 +51,7 @@ export class ApiModule {
           }),
         }),
       ],
-      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController, DemoController],
+      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController, DemoController, ConnectPageController],
       providers: [
         ConnectSessionsRepository,
         ConnectSessionsService,
