@@ -26,7 +26,11 @@ export function baseEnv(simPort: number, overrides: Record<string, string> = {})
     ENCRYPTION_KEYS: `t1:${TEST_KEY_B64}`,
     SERVICE_API_KEYS: `hub:${SERVICE_KEY}`,
     OUTBOUND_CONNECT_TO: SIM_HOSTS.map((h) => `${h}:443:127.0.0.1:${simPort}`).join(','),
+    // Tests about other things lift every pacing rule; the tests of the rules set their own.
     IDENTITY_RATE_LIMIT_PER_MINUTE: '10000',
+    IDENTITY_RATE_LIMIT_PER_SECOND: '10000',
+    SELF_HOSTED_IDENTITY_RATE_LIMIT_PER_MINUTE: '100000',
+    VAULTWARDEN_LOGIN_BURST: '10000',
     LINK_RATE_LIMIT_PER_MINUTE: '100000',
     LOG_LEVEL: process.env.LOG_LEVEL ?? 'warn',
     OUTBOUND_TIMEOUT_MS: '3000',

@@ -11,6 +11,10 @@ import { RedisModule, RedisService } from '@app/redis';
 import { DatabaseModule } from '@app/database';
 import { AccountsController } from './accounts/accounts.controller';
 import { TokensController } from './accounts/tokens.controller';
+import { HostsController } from './hosts/hosts.controller';
+import { HostsService } from './hosts/hosts.service';
+import { AccountLifecycleController } from './accounts/account-lifecycle.controller';
+import { OwnersController } from './accounts/owners.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -51,7 +55,7 @@ export class ApiModule {
           }),
         }),
       ],
-      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController, DemoController, ConnectPageController],
+      controllers: [AccountsController, TokensController, AccountLifecycleController, OwnersController, ConnectSessionsController, HostsController, HealthController, MetricsController, DemoController, ConnectPageController],
       providers: [
         ConnectSessionsRepository,
         ConnectSessionsService,
@@ -59,6 +63,7 @@ export class ApiModule {
         IdempotencyService,
         IdempotencyInterceptor,
         PurgeService,
+        HostsService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_PIPE, useValue: validationPipe },

@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { AppConfig } from '@app/config';
-import { BitwardenClient, ServerFlavor } from './bitwarden.client';
+import { BitwardenClient, ServerFlavor, ServerInfo } from './bitwarden.client';
 import { GatewayMetrics } from './gateway.metrics';
 import { HostPolicy, identityHostPolicy } from './host-policy';
 import { BudgetPriority, IdentityBudget } from './identity-budget';
@@ -35,6 +35,8 @@ export interface ExchangeOptions {
   priority: BudgetPriority;
   /** How long to queue for a budget slot before giving up with `budget`. */
   maxWaitMs: number;
+  /** The server's flavor when known (from its /config): it decides a self-hosted host's rules. */
+  flavor?: ServerFlavor | null;
 }
 
 const budgetError = (waitMs: number) =>
@@ -57,12 +59,19 @@ export class BitwardenGateway {
     private readonly config: AppConfig,
   ) {}
 
-  identityPolicy(identityBaseUrl: string): HostPolicy {
-    return identityHostPolicy(identityBaseUrl, { perMinute: this.config.identityRateLimitPerMinute });
+  identityPolicy(identityBaseUrl: string, flavor: ServerFlavor | null = null): HostPolicy {
+    const c = this.config;
+    return identityHostPolicy(identityBaseUrl, flavor, {
+      cloudPerMinute: c.identityRateLimitPerMinute,
+      cloudPerSecond: c.identityRateLimitPerSecond,
+      selfHostedPerMinute: c.selfHostedIdentityRateLimitPerMinute,
+      vaultwardenBurst: c.vaultwardenLoginBurst,
+      vaultwardenPeriodSeconds: c.vaultwardenLoginPeriodSeconds,
+    });
   }
 
   async exchange(c: Credentials, o: ExchangeOptions): Promise<ExchangeOutcome> {
-    const policy = this.identityPolicy(c.identityBaseUrl);
+    const policy = this.identityPolicy(c.identityBaseUrl, o.flavor ?? null);
     const waitStarted = Date.now();
     const slot = await this.budget.acquire(policy, o.priority, o.maxWaitMs);
     this.metrics.budgetWaitSeconds.observe({ budget: 'identity' }, (Date.now() - waitStarted) / 1000);
@@ -73,11 +82,15 @@ export class BitwardenGateway {
       const t = await this.client.exchangeToken(c);
       this.metrics.exchanges.inc({ ...labels, outcome: 'ok' });
       return { ok: true, token: { accessToken: t.accessToken, expiresIn: t.expiresIn, scope: t.scope, expiresAt: new Date(started + t.expiresIn * 1000) } };
-    } catch (e) {
-      if (!(e instanceof AppError)) throw e;
+    } catch (thrown) {
+      if (!(thrown instanceof AppError)) throw thrown;
+      let e: AppError = thrown;
       this.metrics.exchanges.inc({ ...labels, outcome: e.code });
       if (e.code === 'provider_rate_limited') {
-        await this.budget.pause(policy.host, e.extra.retryAfterSeconds ?? 60).catch(() => undefined);
+        // Vaultwarden's 429 names no Retry-After: its own period is the truth. Others say how long.
+        const seconds = policy.rules.some((r) => r.kind === 'gcra') ? policy.defaultPauseSeconds : (e.extra.retryAfterSeconds ?? policy.defaultPauseSeconds);
+        await this.budget.pause(policy.host, seconds).catch(() => undefined);
+        e = new AppError('provider_rate_limited', e.message.replace(/try again in \d+ seconds/, `try again in ${seconds} seconds`), { retryAfterSeconds: seconds });
       }
       this.logger.log({ hostClass: policy.hostClass, organizationId: c.organizationId, code: e.code }, 'token exchange failed');
       return e.code === 'credentials_rejected' ? { ok: false, kind: 'rejected', error: e } : { ok: false, kind: 'transient', error: e };
@@ -89,5 +102,10 @@ export class BitwardenGateway {
   /** Checks that the API URL accepts a token (and which server it is); throws the contract's error when not. */
   probe(apiBaseUrl: string, accessToken: string): Promise<{ flavor: ServerFlavor }> {
     return this.client.probeApi({ apiBaseUrl, accessToken });
+  }
+
+  /** The server's flavor and version from its unauthenticated /config, or null when it does not say. */
+  async serverInfo(apiBaseUrl: string): Promise<ServerInfo | null> {
+    return this.client.serverInfo(apiBaseUrl).catch(() => null);
   }
 }

@@ -3,6 +3,7 @@ import { AppConfig } from '@app/config';
 import { BitwardenClient } from './bitwarden.client';
 import { BitwardenGateway } from './bitwarden.gateway';
 import { GatewayMetrics } from './gateway.metrics';
+import { HostBreaker } from './host-breaker';
 import { IdentityBudget } from './identity-budget';
 import { OutboundPolicy } from './outbound-policy';
 
@@ -22,8 +23,9 @@ import { OutboundPolicy } from './outbound-policy';
     IdentityBudget,
     GatewayMetrics,
     BitwardenGateway,
+    HostBreaker,
   ],
-  exports: [OutboundPolicy, BitwardenGateway, IdentityBudget],
+  exports: [OutboundPolicy, BitwardenGateway, IdentityBudget, HostBreaker],
 })
 export class BitwardenModule implements OnApplicationShutdown {
   constructor(private readonly client: BitwardenClient) {}

@@ -1,49 +1,76 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { REDIS_PREFIX, RedisService } from '@app/redis';
-import { HostPolicy } from './host-policy';
+import { BudgetRule, HostPolicy } from './host-policy';
 
 export type BudgetPriority = 'interactive' | 'background';
 
 export type SlotResult = { ok: true } | { ok: false; waitMs: number };
 
-// One sliding log per (host, rule), kept in Redis so the API and every worker share one budget. Time comes from
-// Redis (TIME) so that clocks of different processes cannot disagree. A slot is taken only when every rule has
-// room, and then from every rule at once. A paused host (Bitwarden said 429) takes nothing.
-// KEYS: pause, log1..logN; ARGV: member, then (windowMs, cap) per rule.
+// The shared budget of one host, kept in Redis so the API and every worker share it, timed by Redis (TIME) so that
+// the clocks of different processes cannot disagree. A slot is taken only when every rule has room, and then from
+// every rule at once; a paused host (it answered 429) gives none.
+// KEYS: pause, then one key per rule. ARGV: member, then per rule: kind (1 window, 2 gcra), a, b
+//   window: a = windowMs, b = cap          (a sorted-set log of the calls in the window)
+//   gcra:   a = periodMs, b = tolerance ms (a theoretical arrival time; tolerance = (burst allowed - 1) * period)
 const ACQUIRE = `
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 local pause = redis.call('PTTL', KEYS[1])
 if pause > 0 then return {0, pause} end
 local wait = 0
+local tats = {}
 for i = 2, #KEYS do
-  local window = tonumber(ARGV[(i - 2) * 2 + 2])
-  local cap = tonumber(ARGV[(i - 2) * 2 + 3])
-  redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - window)
-  local n = redis.call('ZCARD', KEYS[i])
-  if n >= cap then
-    local w = window
-    if cap > 0 then
-      local e = redis.call('ZRANGE', KEYS[i], n - cap, n - cap, 'WITHSCORES')
-      w = math.max(1, tonumber(e[2]) + window - now)
+  local kind = tonumber(ARGV[(i - 2) * 3 + 2])
+  local a = tonumber(ARGV[(i - 2) * 3 + 3])
+  local b = tonumber(ARGV[(i - 2) * 3 + 4])
+  local w = 0
+  if kind == 1 then
+    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - a)
+    local n = redis.call('ZCARD', KEYS[i])
+    if n >= b then
+      w = a
+      if b > 0 then
+        local e = redis.call('ZRANGE', KEYS[i], n - b, n - b, 'WITHSCORES')
+        w = math.max(1, tonumber(e[2]) + a - now)
+      end
     end
-    if w > wait then wait = w end
+  else
+    local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+    if tat < now then tat = now end
+    if b < 0 then w = a elseif tat - now > b then w = tat - now - b end
+    tats[i] = tat
   end
+  if w > wait then wait = w end
 end
 if wait > 0 then return {0, wait} end
 for i = 2, #KEYS do
-  redis.call('ZADD', KEYS[i], now, ARGV[1])
-  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[(i - 2) * 2 + 2]))
+  local kind = tonumber(ARGV[(i - 2) * 3 + 2])
+  local a = tonumber(ARGV[(i - 2) * 3 + 3])
+  if kind == 1 then
+    redis.call('ZADD', KEYS[i], now, ARGV[1])
+    redis.call('PEXPIRE', KEYS[i], a)
+  else
+    local next = tats[i] + a
+    redis.call('SET', KEYS[i], next, 'PX', next - now + a)
+  end
 end
 return {1, 0}
 `;
 
-/** Background work may not take the last fifth of any window: sync-job and customer demand goes first. */
+/** Background work may not take the last fifth of any rule: links, verifies, tokens and proxied calls go first. */
 export function capFor(limit: number, priority: BudgetPriority): number {
   if (priority === 'interactive') return limit;
   const reserve = limit >= 4 ? Math.ceil(limit * 0.2) : limit >= 2 ? 1 : 0;
   return limit - reserve;
+}
+
+const ruleKey = (host: string, r: BudgetRule) => `${REDIS_PREFIX}budget:${host}:${r.kind === 'window' ? `w${r.windowMs}` : `g${r.periodMs}`}`;
+
+function ruleArgs(r: BudgetRule, priority: BudgetPriority): Array<string | number> {
+  if (r.kind === 'window') return [1, r.windowMs, capFor(r.limit, priority)];
+  // A burst of b allows b calls at once: the next arrival may be at most (b - 1) periods ahead of now.
+  return [2, r.periodMs, (capFor(r.burst, priority) - 1) * r.periodMs];
 }
 
 /** The shared budget of calls towards one Bitwarden host, as its HostPolicy's rules say. */
@@ -53,8 +80,8 @@ export class IdentityBudget {
 
   /** Takes one slot for the host, or says how long to wait for one. */
   async tryAcquire(policy: HostPolicy, priority: BudgetPriority): Promise<SlotResult> {
-    const keys = [this.pauseKey(policy.host), ...policy.rules.map((r) => `${REDIS_PREFIX}budget:${policy.host}:${r.windowMs}`)];
-    const args = policy.rules.flatMap((r) => [r.windowMs, capFor(r.limit, priority)]);
+    const keys = [this.pauseKey(policy.host), ...policy.rules.map((r) => ruleKey(policy.host, r))];
+    const args = policy.rules.flatMap((r) => ruleArgs(r, priority));
     const [ok, wait] = (await this.redis.client.eval(ACQUIRE, keys.length, ...keys, `${Date.now()}-${randomUUID()}`, ...args)) as [number, number];
     return ok === 1 ? { ok: true } : { ok: false, waitMs: wait };
   }
@@ -69,9 +96,27 @@ export class IdentityBudget {
     }
   }
 
-  /** Bitwarden answered 429: nobody calls that host again until Retry-After has passed. */
+  /** Bitwarden answered 429: nobody calls that host again until its Retry-After (or the policy's pause) has passed. */
   async pause(host: string, seconds: number): Promise<void> {
     await this.redis.client.set(this.pauseKey(host), '1', 'PX', Math.max(1, seconds) * 1000);
+  }
+
+  /** What operators see of a host's budget: its first rule's limit and use, and how long it stays paused. */
+  async usage(policy: HostPolicy): Promise<{ limit: number; usedLastMinute: number; pausedUntil: Date | null }> {
+    const first = policy.rules[0];
+    const pausedMs = await this.redis.client.pttl(this.pauseKey(policy.host));
+    const pausedUntil = pausedMs > 0 ? new Date(Date.now() + pausedMs) : null;
+    if (!first) return { limit: 0, usedLastMinute: 0, pausedUntil };
+    if (first.kind === 'window') {
+      const [t] = await this.redis.client.time();
+      const used = await this.redis.client.zcount(ruleKey(policy.host, first), Number(t) * 1000 - 60_000, '+inf');
+      return { limit: first.limit, usedLastMinute: used, pausedUntil };
+    }
+    // GCRA: how far the next arrival runs ahead of now, in periods, is how much of the burst is spent.
+    const [t] = await this.redis.client.time();
+    const tat = Number((await this.redis.client.get(ruleKey(policy.host, first))) ?? 0);
+    const ahead = Math.max(0, tat - Number(t) * 1000);
+    return { limit: first.burst, usedLastMinute: Math.min(first.burst, Math.ceil(ahead / first.periodMs)), pausedUntil };
   }
 
   private pauseKey(host: string): string {

@@ -6,7 +6,7 @@ export { createGuardedAgent, guardedLookup } from './guarded-agent';
 export type { GuardedAgentOptions } from './guarded-agent';
 export { SsrfBlockedError, isSsrfBlockedError } from './ssrf-blocked.error';
 export { BitwardenClient, deviceIdentifierFor } from './bitwarden.client';
-export type { BitwardenClientOptions, ExchangeTokenInput, TokenResponse, ServerFlavor } from './bitwarden.client';
+export type { BitwardenClientOptions, ExchangeTokenInput, TokenResponse, ServerFlavor, ServerInfo } from './bitwarden.client';
 export { classifyTransportError, parseRetryAfter, causeChain } from './upstream-errors';
 export { BitwardenModule } from './bitwarden.module';
 export { BitwardenGateway } from './bitwarden.gateway';
@@ -14,4 +14,6 @@ export type { Credentials, IssuedToken, ExchangeOutcome, ExchangeOptions } from 
 export { IdentityBudget, capFor } from './identity-budget';
 export type { BudgetPriority, SlotResult } from './identity-budget';
 export { hostOf, hostClassOf, identityHostPolicy } from './host-policy';
-export type { HostPolicy, WindowRule, IdentityLimits } from './host-policy';
+export type { HostPolicy, WindowRule, GcraRule, BudgetRule, IdentityLimits } from './host-policy';
+export { HostBreaker } from './host-breaker';
+export type { BreakerState } from './host-breaker';

@@ -67,6 +67,10 @@ export class AppConfig {
   readonly tokenRefreshMarginSeconds: number;
   readonly accountCheckIntervalSeconds: number;
   readonly identityRateLimitPerMinute: number;
+  readonly identityRateLimitPerSecond: number;
+  readonly selfHostedIdentityRateLimitPerMinute: number;
+  readonly vaultwardenLoginBurst: number;
+  readonly vaultwardenLoginPeriodSeconds: number;
   readonly logLevel: string;
   readonly corsOrigins: string[];
   readonly webhookUrl: string;
@@ -85,6 +89,8 @@ export class AppConfig {
   readonly workerHealthHost: string;
   /** Bearer token /metrics asks for; empty means /metrics is open. */
   readonly metricsToken: string;
+  /** EVENT_RETENTION_DAYS: account events older than this are purged by the worker. */
+  readonly eventRetentionDays: number;
 
   /** `serviceKeys: false` for processes that serve no HTTP API (the keys CLI): SERVICE_API_KEYS is then not asked for. */
   constructor(env: Record<string, string | undefined>, opts: { serviceKeys?: boolean } = {}) {
@@ -111,6 +117,10 @@ export class AppConfig {
     this.tokenRefreshMarginSeconds = parsed.TOKEN_REFRESH_MARGIN_SECONDS;
     this.accountCheckIntervalSeconds = parsed.ACCOUNT_CHECK_INTERVAL_SECONDS;
     this.identityRateLimitPerMinute = parsed.IDENTITY_RATE_LIMIT_PER_MINUTE;
+    this.identityRateLimitPerSecond = parsed.IDENTITY_RATE_LIMIT_PER_SECOND;
+    this.selfHostedIdentityRateLimitPerMinute = parsed.SELF_HOSTED_IDENTITY_RATE_LIMIT_PER_MINUTE;
+    this.vaultwardenLoginBurst = parsed.VAULTWARDEN_LOGIN_BURST;
+    this.vaultwardenLoginPeriodSeconds = parsed.VAULTWARDEN_LOGIN_PERIOD_SECONDS;
     this.logLevel = parsed.LOG_LEVEL;
     this.corsOrigins = list(parsed.CORS_ORIGINS);
     this.webhookUrl = parsed.WEBHOOK_URL;
@@ -126,5 +136,6 @@ export class AppConfig {
     this.workerHealthPort = parsed.WORKER_HEALTH_PORT ?? null;
     this.workerHealthHost = parsed.WORKER_HEALTH_HOST;
     this.metricsToken = parsed.METRICS_TOKEN;
+    this.eventRetentionDays = parsed.EVENT_RETENTION_DAYS;
   }
 }

@@ -40,6 +40,21 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
   IDENTITY_RATE_LIMIT_PER_MINUTE = 10;
 
+  /** Token exchanges per second per cloud identity host (Bitwarden cloud allows 5 per second per IP). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  IDENTITY_RATE_LIMIT_PER_SECOND = 5;
+
+  /** Token exchanges per minute per official self-hosted identity host (such servers set no limit of their own). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  SELF_HOSTED_IDENTITY_RATE_LIMIT_PER_MINUTE = 60;
+
+  /** Vaultwarden's own login limit: a burst, then one per period (LOGIN_RATELIMIT_MAX_BURST / _SECONDS there). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(10000)
+  VAULTWARDEN_LOGIN_BURST = 10;
+
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400)
+  VAULTWARDEN_LOGIN_PERIOD_SECONDS = 60;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
@@ -83,6 +98,10 @@ export class EnvSchema {
 
   @IsOptional() @IsString()
   WORKER_HEALTH_HOST = '127.0.0.1';
+
+  /** Account events older than this many days are deleted by the worker. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  EVENT_RETENTION_DAYS = 400;
 
   /** Empty: /metrics is open. Otherwise a bearer token, so visible ASCII without spaces. */
   @IsOptional() @IsString() @Matches(/^[\x21-\x7e]{0,512}$/, { message: 'must be at most 512 visible ASCII characters without spaces' })

@@ -33,6 +33,11 @@ export class ConnectSessionsRepository {
     );
   }
 
+  /** Deletes every session of an owner (offboarding): their tokens stop working at once. */
+  async deleteForOwner(ownerId: string): Promise<void> {
+    await this.sessions.query(`DELETE FROM connect_sessions WHERE owner_id = $1`, [ownerId]);
+  }
+
   /** Deletes up to `limit` expired sessions (index on expires_at); the purge calls it until it returns less. */
   async deleteExpired(before: Date, limit: number): Promise<number> {
     const r = await this.sessions.query(
