@@ -29,6 +29,7 @@ import { validationPipe } from './common/validation';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { DemoController } from './demo/demo.controller';
+import { ConnectPageController } from './connect/connect-page.controller';
 
 @Module({})
 export class ApiModule {
@@ -54,7 +55,7 @@ export class ApiModule {
           }),
         }),
       ],
-      controllers: [AccountsController, TokensController, AccountLifecycleController, OwnersController, ConnectSessionsController, HostsController, HealthController, MetricsController, DemoController],
+      controllers: [AccountsController, TokensController, AccountLifecycleController, OwnersController, ConnectSessionsController, HostsController, HealthController, MetricsController, DemoController, ConnectPageController],
       providers: [
         ConnectSessionsRepository,
         ConnectSessionsService,

@@ -70,6 +70,13 @@ export class EnvSchema {
   @IsOptional() @Transform(toBool) @IsBoolean()
   DEMO_PAGE = false;
 
+  /** The service's own public origin for hosted-page links; unset: http://127.0.0.1:{PORT} (checked by AppConfig). */
+  @IsOptional() @IsString()
+  PUBLIC_URL?: string;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  CONNECT_PAGE = true;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120000)
   OUTBOUND_TIMEOUT_MS = 10000;
 

@@ -16,6 +16,15 @@ export class ConnectSessionsRepository {
     return this.sessions.findOneBy({ tokenHash });
   }
 
+  findById(id: string): Promise<ConnectSessionEntity | null> {
+    return this.sessions.findOneBy({ id });
+  }
+
+  /** Keeps the first revocation time, so a repeated DELETE changes nothing. */
+  async revoke(id: string): Promise<void> {
+    await this.sessions.query(`UPDATE connect_sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
+  }
+
   async addCreatedAccount(id: string, accountId: string): Promise<void> {
     await this.sessions.query(
       `UPDATE connect_sessions SET created_account_ids = array_append(created_account_ids, $2)
