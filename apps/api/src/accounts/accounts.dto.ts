@@ -56,15 +56,6 @@ export class TokenRequestDto {
   minValiditySeconds?: number;
 }
 
-export class CreateSessionDto {
-  @IsOwnerId() ownerId!: string;
-  @Label() label?: string | null;
-  @IsOptional() @IsUUID('all', { message: 'must be a UUID' }) @ApiPropertyOptional({ format: 'uuid' }) accountId?: string;
-  @IsOptional() @IsInt({ message: 'must be an integer' }) @Min(60, { message: 'must be at least 60' }) @Max(86400, { message: 'must be at most 86400' })
-  @ApiPropertyOptional({ minimum: 60, maximum: 86400, default: 1800 })
-  expiresInSeconds?: number;
-}
-
 class LastErrorView {
   @ApiProperty() code!: string;
   @ApiProperty() message!: string;
@@ -124,13 +115,6 @@ export class TokenResponse {
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;
   @ApiProperty({ example: 'api.organization' }) scope!: string;
   @ApiProperty() apiBaseUrl!: string;
-}
-
-export class SessionResponse {
-  @ApiProperty() token!: string;
-  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
-  @ApiProperty() ownerId!: string;
-  @ApiProperty({ type: String, format: 'uuid', nullable: true }) accountId!: string | null;
 }
 
 class ErrorBody {
