@@ -25,6 +25,8 @@ import { validationPipe } from './common/validation';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { DemoController } from './demo/demo.controller';
+import { ProxyController } from './proxy/proxy.controller';
+import { ProxyService } from './proxy/proxy.service';
 
 @Module({})
 export class ApiModule {
@@ -50,7 +52,7 @@ export class ApiModule {
           }),
         }),
       ],
-      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController, DemoController],
+      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController, DemoController, ProxyController],
       providers: [
         ConnectSessionsRepository,
         ConnectSessionsService,
@@ -58,6 +60,7 @@ export class ApiModule {
         IdempotencyService,
         IdempotencyInterceptor,
         PurgeService,
+        ProxyService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_PIPE, useValue: validationPipe },

@@ -3,7 +3,7 @@ export { AccountsModule } from './accounts.module';
 export { AccountsService, notFound } from './accounts.service';
 export type { ListQuery } from './accounts.service';
 export { TokenService } from './token.service';
-export type { TokenView } from './token.service';
+export type { TokenView, ProxyCredential } from './token.service';
 export { AccountVerifier, ruleConfig } from './account-verifier.service';
 export type { VerifyResult, VerifyOptions } from './account-verifier.service';
 export * as AccountRules from './account-rules';

@@ -6,6 +6,7 @@ export const ERROR_STATUS = {
   not_found: 404,
   needs_relink: 409,
   already_linked: 409,
+  account_suspended: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   headers_too_large: 431,
