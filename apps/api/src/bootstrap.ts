@@ -10,6 +10,7 @@ import { ApiModule } from './api.module';
 import { answerClientErrors } from './common/client-errors';
 import { refuseDeepJson } from './common/json-depth';
 import { assignRequestId } from './common/logging';
+import { shieldProxyEscapes } from './proxy/proxy-escapes';
 import { RAW_BODY_PATHS, isJsonMediaType, requireJsonBodies } from './common/media-type';
 
 export const BODY_LIMIT = '16kb';
@@ -33,6 +34,7 @@ export async function createApiApp(env: Record<string, string | undefined> = pro
   app.set('trust proxy', false);
   app.use(assignRequestId); // first, so even body-parser rejections carry X-Request-Id
   app.use(helmet());
+  app.use(shieldProxyEscapes);
   app.use(requireJsonBodies);
   // JSON only: a form body is refused above rather than parsed into something the DTOs half accept.
   // The proxy reads its own bodies (up to PROXY_MAX_BODY_BYTES, kept raw for Bitwarden): the JSON parser skips it.
