@@ -97,6 +97,32 @@ export class TokenService {
     return { accessToken: t.accessToken, apiBaseUrl: t.apiBaseUrl };
   }
 
+  /**
+   * The token that replaced `rejected`, waiting out an exchange in progress (in this process or another), but never
+   * starting one: null when nobody replaced it.
+   */
+  async replacementFor(id: string, rejected: string): Promise<ProxyCredential | null> {
+    const deadline = Date.now() + WAIT_FOR_OTHER_MS;
+    const own = this.inflight.get(`replace:${id}`);
+    if (own) await own.catch(() => undefined);
+    for (;;) {
+      const current = await this.reread(id);
+      if (tokenUsable(current, 0, new Date())) {
+        const t = this.view(current);
+        if (t.accessToken !== rejected) return { accessToken: t.accessToken, apiBaseUrl: t.apiBaseUrl };
+      }
+      const held = await this.lock.withLock(tokenLock(id), async () => true);
+      if (held.acquired) {
+        const after = await this.reread(id);
+        if (!tokenUsable(after, 0, new Date())) return null;
+        const t = this.view(after);
+        return t.accessToken !== rejected ? { accessToken: t.accessToken, apiBaseUrl: t.apiBaseUrl } : null;
+      }
+      if (Date.now() > deadline) return null;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
+    }
+  }
+
   /** A sync job got 401 with our token: drop it and re-verify now. */
   async reportUnauthorized(id: string): Promise<AccountView> {
     const account = await this.accounts.visible({ kind: 'service', name: 'internal' }, id);

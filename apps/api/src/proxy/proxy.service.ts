@@ -68,13 +68,22 @@ export class ProxyService {
       });
     try {
       let up = await send(credential);
-      if (up.status === 401 && (await this.mayRefresh(id))) {
-        up.body.resume();
-        const fresh = await this.tokens.replaceRejectedToken(id, credential.accessToken);
-        up = await send(fresh);
-        if (up.status === 401) {
+      if (up.status === 401) {
+        if (await this.mayRefresh(id)) {
           up.body.resume();
-          throw await this.refusedTwice(id);
+          up = await send(await this.tokens.replaceRejectedToken(id, credential.accessToken));
+          if (up.status === 401) {
+            up.body.resume();
+            throw await this.refusedTwice(id);
+          }
+        } else {
+          // This minute's refresh was spent, maybe by a concurrent call: its new token deserves one try, without
+          // another exchange; a 401 for that one is relayed as it is.
+          const current = await this.tokens.replacementFor(id, credential.accessToken);
+          if (current) {
+            up.body.resume();
+            up = await send(current);
+          }
         }
       }
       if (up.status >= 300 && up.status < 400) {
