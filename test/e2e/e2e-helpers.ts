@@ -96,6 +96,10 @@ export const ACCOUNT_KEYS = [
   'lastVerifiedAt',
   'lastCheckedAt',
   'tokenExpiresAt',
+  'tokenRefreshAt',
+  'nextCheckAt',
+  'suspendedAt',
+  'server',
   'createdAt',
   'updatedAt',
 ].sort();

@@ -11,6 +11,10 @@ import { RedisModule, RedisService } from '@app/redis';
 import { DatabaseModule } from '@app/database';
 import { AccountsController } from './accounts/accounts.controller';
 import { TokensController } from './accounts/tokens.controller';
+import { HostsController } from './hosts/hosts.controller';
+import { HostsService } from './hosts/hosts.service';
+import { AccountLifecycleController } from './accounts/account-lifecycle.controller';
+import { OwnersController } from './accounts/owners.controller';
 import { IdempotencyInterceptor } from './idempotency/idempotency.interceptor';
 import { IdempotencyRepository } from './idempotency/idempotency.repository';
 import { IdempotencyService } from './idempotency/idempotency.service';
@@ -25,6 +29,7 @@ import { validationPipe } from './common/validation';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { DemoController } from './demo/demo.controller';
+import { ConnectPageController } from './connect/connect-page.controller';
 import { ProxyController } from './proxy/proxy.controller';
 import { ProxyService } from './proxy/proxy.service';
 
@@ -52,7 +57,7 @@ export class ApiModule {
           }),
         }),
       ],
-      controllers: [AccountsController, TokensController, ConnectSessionsController, HealthController, MetricsController, DemoController, ProxyController],
+      controllers: [AccountsController, TokensController, AccountLifecycleController, OwnersController, ConnectSessionsController, HostsController, HealthController, MetricsController, DemoController, ConnectPageController, ProxyController],
       providers: [
         ConnectSessionsRepository,
         ConnectSessionsService,
@@ -60,6 +65,7 @@ export class ApiModule {
         IdempotencyService,
         IdempotencyInterceptor,
         PurgeService,
+        HostsService,
         ProxyService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },

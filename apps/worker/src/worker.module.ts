@@ -6,8 +6,8 @@ import { AppConfig, ConfigModule } from '@app/config';
 import { QueueModule } from '@app/queue';
 import { RedisModule } from '@app/redis';
 import { AccountJobsProcessor } from './jobs/account-jobs.processor';
-import { HostBreaker } from './jobs/host-breaker';
 import { Sweeper } from './jobs/sweeper.service';
+import { EventRetention } from './maintenance/event-retention.service';
 import { WorkerRuntime } from './processors/worker-runtime';
 import { WebhookRelay } from './webhooks/webhook-relay.service';
 import { WorkerHealth } from './worker-health';
@@ -28,7 +28,7 @@ export class WorkerModule {
         QueueModule,
         AccountsModule,
       ],
-      providers: [HostBreaker, AccountJobsProcessor, Sweeper, WebhookRelay, WorkerRuntime, WorkerHealth],
+      providers: [AccountJobsProcessor, Sweeper, WebhookRelay, WorkerRuntime, WorkerHealth, EventRetention],
     };
   }
 }

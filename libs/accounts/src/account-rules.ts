@@ -86,12 +86,15 @@ export function nextRenewalOf(tokenExpiresAt: Date, lifetimeSeconds: number, mar
 
 const lastErrorOf = (e: AppError, now: Date): LastError => ({ code: e.code, message: e.message, at: now.toISOString() });
 
-/** The state of an account whose credentials were just proven by an exchange (link, re-link, check, renewal). */
-export function provenState(lastTokenRequestAt: Date | null, token: TokenFacts, now: Date, cfg: RuleConfig, rand: Rand) {
+/**
+ * The state of an account whose credentials were just proven by an exchange (link, re-link, check, renewal). An API
+ * URL that failed its last probe keeps the account degraded: a token alone does not prove the API works.
+ */
+export function provenState(lastTokenRequestAt: Date | null, token: TokenFacts, now: Date, cfg: RuleConfig, rand: Rand, apiError: LastError | null = null) {
   return {
-    status: 'active' as AccountStatus,
-    statusReason: null,
-    lastError: null,
+    status: (apiError ? 'degraded' : 'active') as AccountStatus,
+    statusReason: apiError ? apiError.code : null,
+    lastError: apiError,
     lastVerifiedAt: now,
     lastCheckedAt: now,
     consecutiveFailures: 0,
@@ -128,4 +131,60 @@ export function transientState(a: { consecutiveFailures: number; status: Account
     consecutiveFailures: failures,
     nextCheckAt: backoffCheck(now, failures, cfg.checkIntervalSeconds, rand),
   };
+}
+
+/** The server's description and the API URL are probed again at most this often by background checks. */
+export const SERVER_RECHECK_MS = 24 * 3600 * 1000;
+
+export function serverRecheckDue(serverCheckedAt: Date | null, now: Date): boolean {
+  return !serverCheckedAt || now.getTime() - serverCheckedAt.getTime() >= SERVER_RECHECK_MS;
+}
+
+/** A failed probe of the API URL after linking: degraded with the probe's error, until a probe succeeds. */
+export function apiProblemState(e: AppError, now: Date) {
+  const error = lastErrorOf(e, now);
+  return { status: 'degraded' as AccountStatus, statusReason: e.code, lastError: error, apiError: error, serverCheckedAt: now };
+}
+
+/**
+ * The fields a caller sees change (credentials, label, URLs, status and its reason, last error, suspension):
+ * updatedAt moves only when one of these takes a new value, never with the schedule or token columns.
+ */
+export const VISIBLE_FIELDS = [
+  'label',
+  'region',
+  'apiBaseUrl',
+  'identityBaseUrl',
+  'organizationId',
+  'clientId',
+  'secretLast4',
+  'credentialsVersion',
+  'status',
+  'statusReason',
+  'lastError',
+  'suspendedAt',
+  'serverFlavor',
+  'serverVersion',
+] as const;
+
+/** The state of an account the hub paused: no token, no due check, no renewal; credentials kept. */
+export function suspendedState(now: Date) {
+  return {
+    status: 'suspended' as AccountStatus,
+    statusReason: null,
+    suspendedAt: now,
+    nextCheckAt: null,
+    ...CLEARED_TOKEN,
+  };
+}
+
+/** Columns that a write may not set on a suspended account unless it resumes it: status, schedule and token. */
+const HELD_WHILE_SUSPENDED = new Set<string>(['status', 'statusReason', 'suspendedAt', 'nextCheckAt', 'consecutiveFailures', ...Object.keys(CLEARED_TOKEN), 'tokenEnc', 'tokenKeyId']);
+
+/**
+ * What of a patch applies to a suspended account: a re-link swaps the credentials in (and records that they were
+ * proven), and a check that raced the suspension records nothing that would bring it back to life.
+ */
+export function keepSuspended<T extends object>(patch: T): Partial<T> {
+  return Object.fromEntries(Object.entries(patch).filter(([k]) => !HELD_WHILE_SUSPENDED.has(k))) as Partial<T>;
 }

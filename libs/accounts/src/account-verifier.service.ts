@@ -2,8 +2,8 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { AppConfig } from '@app/config';
 import { BitwardenGateway, BudgetPriority, IssuedToken } from '@app/bitwarden';
-import { AccountEntity } from '@app/database';
-import { provenState, rejectedState, RuleConfig, transientState } from './account-rules';
+import { AccountEntity, LastError } from '@app/database';
+import { apiProblemState, provenState, rejectedState, RuleConfig, transientState } from './account-rules';
 import { AccountSecrets } from './account-secrets';
 import { AccountPatch, AccountsRepository } from './persistence/accounts.repository';
 
@@ -23,6 +23,8 @@ export interface VerifyOptions {
   maxWaitMs: number;
   /** false: a transient failure is returned unrecorded, for callers (the worker's breaker) that decide themselves. */
   recordTransient?: boolean;
+  /** The outcome resumes a suspended account (one `resumed` event); without it a suspended account stays so. */
+  resume?: boolean;
 }
 
 export const ruleConfig = (c: AppConfig): RuleConfig => ({
@@ -56,33 +58,56 @@ export class AccountVerifier {
         clientSecret: this.secrets.openSecret(account),
         organizationId: account.organizationId,
       },
-      o,
+      { ...o, flavor: account.serverFlavor },
     );
     if (outcome.ok) {
       const updated = await this.repo.update(account.id, this.provenPatch(account, outcome.token, new Date()), {
         expectedCredentialsVersion: account.credentialsVersion,
+        resume: o.resume,
       });
       return updated ? { kind: 'ok', account: updated, token: outcome.token } : { kind: 'superseded' };
     }
     if (outcome.kind === 'budget') return outcome;
     if (outcome.kind === 'transient' && o.recordTransient === false) return { kind: 'transient', account: null, error: outcome.error };
-    return this.recordFailure(account, outcome.error);
+    return this.recordFailure(account, outcome.error, o.resume);
   }
 
   /** Records a failed exchange (rejection or transient) with the rules' state. */
-  async recordFailure(account: AccountEntity, e: AppError): Promise<VerifyResult> {
+  async recordFailure(account: AccountEntity, e: AppError, resume = false): Promise<VerifyResult> {
     const now = new Date();
     const rejected = e.code === 'credentials_rejected';
     const patch = rejected ? rejectedState(account, e, now, this.rules, Math.random) : transientState(account, e, now, this.rules, Math.random);
-    const updated = await this.repo.update(account.id, patch, { expectedCredentialsVersion: account.credentialsVersion });
+    const updated = await this.repo.update(account.id, patch, { expectedCredentialsVersion: account.credentialsVersion, resume });
     if (!updated) return { kind: 'superseded' };
     return rejected ? { kind: 'rejected', account: updated, error: e } : { kind: 'transient', account: updated, error: e };
   }
 
   /** The columns of an account just proven with `token`: the rules' state plus the sealed token. */
-  provenPatch(account: Pick<AccountEntity, 'id' | 'ownerId' | 'apiBaseUrl' | 'lastTokenRequestAt'>, token: IssuedToken, now: Date): AccountPatch {
+  provenPatch(account: Pick<AccountEntity, 'id' | 'ownerId' | 'apiBaseUrl' | 'lastTokenRequestAt'> & { apiError?: LastError | null }, token: IssuedToken, now: Date): AccountPatch {
     const sealed = this.secrets.sealToken(account, token.accessToken);
-    return { ...provenState(account.lastTokenRequestAt, token, now, this.rules, Math.random), tokenEnc: sealed.enc, tokenKeyId: sealed.keyId };
+    return { ...provenState(account.lastTokenRequestAt, token, now, this.rules, Math.random, account.apiError ?? null), tokenEnc: sealed.enc, tokenKeyId: sealed.keyId };
+  }
+
+  /**
+   * The daily look at the server behind a working key: its /config (flavor, version) and a probe of the API URL
+   * with the fresh token. A probe that fails for a reason of the server (not a rate limit) marks the account degraded
+   * with that reason; only a later successful probe clears it.
+   */
+  async reprobe(account: AccountEntity, token: IssuedToken): Promise<AccountEntity | null> {
+    const now = new Date();
+    const info = await this.gateway.serverInfo(account.apiBaseUrl);
+    try {
+      const probed = await this.gateway.probe(account.apiBaseUrl, token.accessToken);
+      const recovered = account.apiError && account.status === 'degraded' ? { status: 'active' as const, statusReason: null, lastError: null } : {};
+      return this.repo.update(
+        account.id,
+        { serverFlavor: probed.flavor, serverVersion: info?.flavor === probed.flavor ? info.version : account.serverVersion, serverCheckedAt: now, apiError: null, ...recovered },
+        { expectedCredentialsVersion: account.credentialsVersion },
+      );
+    } catch (e) {
+      if (!(e instanceof AppError) || e.code === 'provider_rate_limited') return null;
+      return this.repo.update(account.id, apiProblemState(e, now), { expectedCredentialsVersion: account.credentialsVersion });
+    }
   }
 
   get ruleConfig(): RuleConfig {

@@ -18,6 +18,13 @@ export interface AccountView {
   lastVerifiedAt: string | null;
   lastCheckedAt: string | null;
   tokenExpiresAt: string | null;
+  /** What the server says it is (GET {api}/config); null until known. */
+  server: { flavor: 'bitwarden' | 'vaultwarden'; version: string | null } | null;
+  /** When the cached token is renewed ahead of expiry; null when the account is not in active use. */
+  tokenRefreshAt: string | null;
+  /** When the background re-verification is due; null while suspended. */
+  nextCheckAt: string | null;
+  suspendedAt: string | null;
   createdAt: string;
   updatedAt: string;
 }
@@ -42,6 +49,10 @@ export function mapAccount(a: AccountEntity): AccountView {
     lastVerifiedAt: iso(a.lastVerifiedAt),
     lastCheckedAt: iso(a.lastCheckedAt),
     tokenExpiresAt: a.tokenEnc ? iso(a.tokenExpiresAt) : null,
+    server: a.serverFlavor ? { flavor: a.serverFlavor, version: a.serverVersion } : null,
+    tokenRefreshAt: a.tokenEnc ? iso(a.refreshAt) : null,
+    nextCheckAt: iso(a.nextCheckAt),
+    suspendedAt: iso(a.suspendedAt),
     createdAt: a.createdAt.toISOString(),
     updatedAt: a.updatedAt.toISOString(),
   };

@@ -3,6 +3,7 @@ import { AppConfig } from '@app/config';
 import { BitwardenModule } from '@app/bitwarden';
 import { CryptoModule } from '@app/crypto';
 import { DatabaseModule } from '@app/database';
+import { AccountLifecycleService } from './account-lifecycle.service';
 import { AccountMetrics } from './account.metrics';
 import { AccountSecrets } from './account-secrets';
 import { AccountVerifier } from './account-verifier.service';
@@ -22,6 +23,7 @@ import { TokenService } from './token.service';
   imports: [DatabaseModule, CryptoModule, BitwardenModule],
   providers: [
     { provide: DELIVER_EVENTS, inject: [AppConfig], useFactory: (c: AppConfig) => !!c.webhookUrl },
+    AccountLifecycleService,
     AccountMetrics,
     AccountSecrets,
     AccountEventsRepository,
@@ -33,6 +35,6 @@ import { TokenService } from './token.service';
     LinkInput,
     TokenService,
   ],
-  exports: [AccountsService, TokenService, AccountVerifier, AccountsRepository, AccountEventsRepository, BitwardenModule],
+  exports: [AccountsService, AccountLifecycleService, TokenService, AccountVerifier, AccountsRepository, AccountEventsRepository, BitwardenModule],
 })
 export class AccountsModule {}

@@ -1,11 +1,12 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { AccountStatus, AppError, Region } from '@app/common';
-import { BitwardenGateway, IssuedToken } from '@app/bitwarden';
+import { BitwardenGateway, IssuedToken, ServerInfo } from '@app/bitwarden';
 import { AccountEntity } from '@app/database';
 import { JobName, JobProducer } from '@app/queue';
 import { credentialsLock, RedisLock } from '@app/redis';
 import { canSee, mayUpdateByLink, Principal } from './access';
+import { accountSuspended } from './account-errors';
 import { AccountVerifier } from './account-verifier.service';
 import { AccountView, mapAccount } from './account-view';
 import { AccountSecrets } from './account-secrets';
@@ -57,6 +58,8 @@ export class AccountsService {
     const creds = await this.input.normalize(raw);
     const guard = (existing: AccountEntity | null) => {
       if (existing && !mayUpdateByLink(p, existing)) throw alreadyLinked();
+      // A suspended account is not re-verified by a link (that would spend an exchange on a paused account).
+      if (existing?.status === 'suspended') throw accountSuspended();
       return existing;
     };
     guard(await this.repo.findByNaturalKey(ownerId, creds.identityBaseUrl, creds.organizationId));
@@ -126,7 +129,9 @@ export class AccountsService {
 
   /** The Test button: a fresh exchange now, whatever the cache holds. */
   async verify(id: string): Promise<AccountView> {
-    return mapAccount(await this.verifyNow(await this.visible(SERVICE, id)));
+    const account = await this.visible(SERVICE, id);
+    if (account.status === 'suspended') throw accountSuspended();
+    return mapAccount(await this.verifyNow(account));
   }
 
   /** An interactive exchange with the stored credentials; its outcome is recorded, and a spent budget is a 503. */
@@ -159,8 +164,12 @@ export class AccountsService {
   async delete(id: string): Promise<void> {
     const gone = await this.repo.delete(id);
     if (!gone) throw notFound();
-    // The secret is gone with the commit; a job left behind for a missing account is a no-op, so removing jobs is
-    // best effort, bounded so that a slow or hung Redis cannot hold the answer up.
+    // The secret is gone with the commit; a job left behind for a missing account is a no-op.
+    await this.removeJobs(id);
+  }
+
+  /** Removes an account's pending jobs, best effort, bounded so that a slow or hung Redis cannot hold the answer up. */
+  async removeJobs(id: string): Promise<void> {
     const removal = Promise.all([
       this.jobs.remove({ name: JobName.CheckAccount, data: { accountId: id } }),
       this.jobs.remove({ name: JobName.RefreshToken, data: { accountId: id } }),
@@ -176,14 +185,29 @@ export class AccountsService {
     return account;
   }
 
-  private async prove(creds: LinkCredentials): Promise<IssuedToken> {
-    const outcome = await this.gateway.exchange(creds, { priority: 'interactive', maxWaitMs: INTERACTIVE_BUDGET_WAIT_MS });
+  /**
+   * Proves credentials: one token exchange, then one API probe; nothing is stored unless both worked. The server's
+   * own description (GET {api}/config) is read first on a self-hosted server, whose flavor decides its pacing, and
+   * after the probe on the cloud, where the flavor is known and only the version is new.
+   */
+  private async prove(creds: LinkCredentials): Promise<Proof> {
+    const selfHosted = creds.region === 'self-hosted';
+    let info = selfHosted ? await this.gateway.serverInfo(creds.apiBaseUrl) : null;
+    const flavor = selfHosted ? info?.flavor ?? null : 'bitwarden';
+    const outcome = await this.gateway.exchange(creds, { priority: 'interactive', maxWaitMs: INTERACTIVE_BUDGET_WAIT_MS, flavor });
     if (!outcome.ok) throw outcome.error;
-    await this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken);
-    return outcome.token;
+    const probed = await this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken);
+    if (!selfHosted) info = await this.gateway.serverInfo(creds.apiBaseUrl);
+    const server: ServerInfo = { flavor: probed.flavor, version: info?.flavor === probed.flavor ? info.version : null };
+    return { token: outcome.token, server };
   }
 
-  private newAccount(ownerId: string, creds: LinkCredentials, token: IssuedToken, label: string | null): AccountEntity {
+  /** The columns that say what the server is, as just proven. */
+  private serverColumns(server: ServerInfo, now: Date) {
+    return { serverFlavor: server.flavor, serverVersion: server.version, serverCheckedAt: now, apiError: null };
+  }
+
+  private newAccount(ownerId: string, creds: LinkCredentials, { token, server }: Proof, label: string | null): AccountEntity {
     const now = new Date();
     const row = { id: randomUUID(), ownerId, apiBaseUrl: creds.apiBaseUrl, identityBaseUrl: creds.identityBaseUrl };
     const secret = this.secrets.sealSecret(row, creds.clientSecret);
@@ -201,18 +225,20 @@ export class AccountsService {
       lastTokenRequestAt: null,
       createdAt: now,
       updatedAt: now,
+      ...this.serverColumns(server, now),
       ...this.verifier.provenPatch({ ...row, lastTokenRequestAt: null }, token, now),
     });
   }
 
-  private swapCredentials(current: AccountEntity, creds: LinkCredentials, token: IssuedToken, label: string | null | undefined, compareAndSet = true) {
+  private swapCredentials(current: AccountEntity, creds: LinkCredentials, { token, server }: Proof, label: string | null | undefined, compareAndSet = true) {
     const now = new Date();
     // Sealed for the URLs they will be sent to, which a re-link may change.
-    const next = { ...current, apiBaseUrl: creds.apiBaseUrl, identityBaseUrl: creds.identityBaseUrl };
+    const next = { ...current, apiBaseUrl: creds.apiBaseUrl, identityBaseUrl: creds.identityBaseUrl, apiError: null };
     const secret = this.secrets.sealSecret(next, creds.clientSecret);
     return this.repo.update(
       current.id,
       {
+        ...this.serverColumns(server, now),
         ...this.verifier.provenPatch(next, token, now),
         ...(label !== undefined ? { label } : {}),
         region: creds.region,
@@ -228,6 +254,11 @@ export class AccountsService {
       { expectedCredentialsVersion: compareAndSet ? current.credentialsVersion : undefined, relinked: true },
     );
   }
+}
+
+interface Proof {
+  token: IssuedToken;
+  server: ServerInfo;
 }
 
 const SERVICE: Principal = { kind: 'service', name: 'internal' };

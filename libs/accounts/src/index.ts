@@ -2,6 +2,11 @@
 export { AccountsModule } from './accounts.module';
 export { AccountsService, notFound } from './accounts.service';
 export type { ListQuery } from './accounts.service';
+export { AccountLifecycleService } from './account-lifecycle.service';
+export { accountSuspended } from './account-errors';
+export { reasonMessage } from './reason-messages';
+export { mapEvent, eventData, eventId } from './event-view';
+export type { AccountEventView, ServedEventType } from './event-view';
 export { TokenService } from './token.service';
 export type { TokenView, ProxyCredential } from './token.service';
 export { AccountVerifier, ruleConfig } from './account-verifier.service';
@@ -23,3 +28,4 @@ export { KeyRotationRepository } from './keys/key-rotation.repository';
 export { EncryptionKeysRepository } from './keys/encryption-keys.repository';
 export { KeyringCheck, KeyringMismatchError } from './keys/keyring-check';
 export { encodeCursor, decodeCursor } from './list-cursor';
+export { encodeEventCursor, decodeEventCursor } from './event-cursor';

@@ -2,6 +2,7 @@ import { Injectable } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { AccountEntity } from '@app/database';
 import { RedisLock, tokenLock } from '@app/redis';
+import { accountSuspended } from './account-errors';
 import { CLEARED_TOKEN, refreshAtFor, tokenUsable } from './account-rules';
 import { AccountMetrics } from './account.metrics';
 import { AccountSecrets } from './account-secrets';
@@ -60,6 +61,7 @@ export class TokenService {
     let account: TokenState | null = await this.repo.findTokenState(id);
     if (!account) throw notFound();
     if (account.status === 'needs_relink') throw relinkError();
+    if (account.status === 'suspended') throw accountSuspended();
     await this.touch(account);
     if (tokenUsable(account, minValiditySeconds, new Date())) {
       this.metrics.tokenRequests.inc({ result: 'hit' });
@@ -69,6 +71,7 @@ export class TokenService {
     // A flight started by a caller who asked for less may end with a token too short for us: then fly once more.
     for (let attempt = 0; attempt < 2; attempt++) {
       account = await this.singleFlight(id, () => this.renew(id, minValiditySeconds));
+      if (account.status === 'suspended') throw accountSuspended();
       if (tokenUsable(account, minValiditySeconds, new Date())) break;
     }
     if (!tokenUsable(account, minValiditySeconds, new Date())) {
@@ -126,6 +129,7 @@ export class TokenService {
   /** A sync job got 401 with our token: drop it and re-verify now. */
   async reportUnauthorized(id: string): Promise<AccountView> {
     const account = await this.accounts.visible({ kind: 'service', name: 'internal' }, id);
+    if (account.status === 'suspended') throw accountSuspended();
     await this.repo.update(account.id, { ...CLEARED_TOKEN });
     const fresh = await this.repo.findById(account.id);
     if (!fresh) throw notFound();
@@ -138,6 +142,7 @@ export class TokenService {
       const held = await this.lock.withLock(tokenLock(id), async () => {
         const current = await this.reread(id);
         if (tokenUsable(current, minValiditySeconds, new Date())) return current;
+        if (current.status === 'suspended') throw accountSuspended();
         const result = await this.verifier.verify(current, { priority: 'interactive', maxWaitMs: TOKEN_BUDGET_WAIT_MS });
         if (result.kind === 'ok') return result.account;
         if (result.kind === 'superseded') return null; // credentials swapped meanwhile: go round with the new ones
@@ -151,6 +156,7 @@ export class TokenService {
       const current = await this.reread(id);
       if (tokenUsable(current, minValiditySeconds, new Date())) return current;
       if (current.status === 'needs_relink') throw relinkError();
+      if (current.status === 'suspended') throw accountSuspended();
       if (Date.now() > deadline) throw new AppError('provider_timeout', 'A token exchange for this account is taking too long. Try again.');
     }
   }

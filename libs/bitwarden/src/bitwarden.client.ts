@@ -30,6 +30,12 @@ export interface TokenResponse {
 
 export type ServerFlavor = 'bitwarden' | 'vaultwarden';
 
+/** What a server says of itself at `GET {api}/config` (unauthenticated). Vaultwarden reports its web vault's version. */
+export interface ServerInfo {
+  flavor: ServerFlavor;
+  version: string | null;
+}
+
 /** Vaultwarden answers bad credentials with `error: ""` and one of these messages (docs/BITWARDEN.md, "Errors and how they are mapped"). */
 const VAULTWARDEN_REJECTIONS = new Set(['Invalid client_id', 'Incorrect client_secret', 'Malformed client_id']);
 
@@ -164,18 +170,34 @@ export class BitwardenClient {
       });
     }
     if (r.status === 404) {
-      const c = await this.request('api', `${base}/config`, { method: 'GET', headers: { accept: 'application/json' } });
-      if (c.status === 429) throw this.rateLimited('api', c.headers.get('retry-after'));
-      if (c.status >= 300 && c.status < 400) throw this.redirected('api');
-      const cfg = c.status === 200 ? parseJson(c.text) : null;
-      if (isObject(cfg) && isObject(cfg.server) && cfg.server.name === 'Vaultwarden') return { flavor: 'vaultwarden' };
-      throw new AppError('provider_error', 'The API URL does not serve the Bitwarden public API.', {
+      const info = await this.serverInfo(base).catch((e: unknown) => {
+        if (e instanceof AppError && e.code !== 'provider_error') throw e;
+        return null;
+      });
+      if (info?.flavor === 'vaultwarden') return { flavor: 'vaultwarden' };
+      throw new AppError('provider_error', 'The API URL does not serve the Bitwarden public API: check that it is the API address of your Bitwarden server.', {
         fields: { apiBaseUrl: 'does not serve the Bitwarden public API' },
       });
     }
     if (r.status === 429) throw this.rateLimited('api', r.headers.get('retry-after'));
     if (r.status >= 300 && r.status < 400) throw this.redirected('api');
     throw new AppError('provider_error', `The Bitwarden API answered with HTTP ${r.status}.`);
+  }
+
+  /**
+   * The server's own description (`GET {api}/config`): `server.name == "Vaultwarden"` means Vaultwarden, anything
+   * else an official server. Its `environment` URLs are not checked: a Vaultwarden without DOMAIN names localhost.
+   */
+  async serverInfo(apiBaseUrl: string): Promise<ServerInfo> {
+    const base = canonicalizeBaseUrl(apiBaseUrl, 'apiBaseUrl', this.policy);
+    const c = await this.request('api', `${base}/config`, { method: 'GET', headers: { accept: 'application/json' } });
+    if (c.status === 429) throw this.rateLimited('api', c.headers.get('retry-after'));
+    if (c.status >= 300 && c.status < 400) throw this.redirected('api');
+    const cfg = c.status === 200 ? parseJson(c.text) : null;
+    if (!isObject(cfg)) throw new AppError('provider_error', `The server's configuration (GET /config) answered with HTTP ${c.status}, not a Bitwarden configuration.`);
+    const version = typeof cfg.version === 'string' && cfg.version.length <= 64 ? cfg.version : null;
+    const flavor: ServerFlavor = isObject(cfg.server) && cfg.server.name === 'Vaultwarden' ? 'vaultwarden' : 'bitwarden';
+    return { flavor, version };
   }
 
   /** Closes pooled connections; gives in-flight requests a moment, then destroys what is left. */

@@ -2,7 +2,7 @@ import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { AppConfig } from '@app/config';
 import { ApiGateway } from './api-gateway';
-import { BitwardenClient, ServerFlavor } from './bitwarden.client';
+import { BitwardenClient, ServerFlavor, ServerInfo } from './bitwarden.client';
 import { GatewayMetrics } from './gateway.metrics';
 import { HostPolicy, identityHostPolicy } from './host-policy';
 import { BudgetPriority, IdentityBudget } from './identity-budget';
@@ -116,5 +116,13 @@ export class BitwardenGateway {
       if (e instanceof AppError && e.code === 'provider_rate_limited') throw await this.api.rateLimited(apiBaseUrl, String(e.extra.retryAfterSeconds ?? ''));
       throw e;
     }
+  }
+
+  /** The server's flavor and version from its unauthenticated /config, or null when it does not say. */
+  async serverInfo(apiBaseUrl: string): Promise<ServerInfo | null> {
+    // Bitwarden counts /config against the API read limit too: it takes a slot, and without one it is not asked.
+    const slot = await this.api.slot(apiBaseUrl, 'read', 'bitwarden-connect:probe', 'interactive', PROBE_BUDGET_WAIT_MS).catch(() => null);
+    if (!slot) return null;
+    return this.client.serverInfo(apiBaseUrl).catch(() => null);
   }
 }

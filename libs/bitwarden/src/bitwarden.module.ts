@@ -6,6 +6,7 @@ import { ApiUpstream } from './api-upstream';
 import { BitwardenClient } from './bitwarden.client';
 import { BitwardenGateway } from './bitwarden.gateway';
 import { GatewayMetrics } from './gateway.metrics';
+import { HostBreaker } from './host-breaker';
 import { IdentityBudget } from './identity-budget';
 import { OutboundPolicy } from './outbound-policy';
 
@@ -32,8 +33,9 @@ import { OutboundPolicy } from './outbound-policy';
     GatewayMetrics,
     ApiGateway,
     BitwardenGateway,
+    HostBreaker,
   ],
-  exports: [OutboundPolicy, BitwardenGateway, IdentityBudget, ApiGateway, ApiUpstream, GatewayMetrics],
+  exports: [OutboundPolicy, BitwardenGateway, IdentityBudget, HostBreaker, ApiGateway, ApiUpstream, GatewayMetrics],
 })
 export class BitwardenModule implements OnApplicationShutdown {
   constructor(

@@ -14,6 +14,26 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * PUBLIC_URL is pasted into links customers receive, so it must be a bare http(s) origin: a path, query or
+ * fragment would silently produce broken or misleading links.
+ */
+function parsePublicUrl(raw: string | undefined, port: number, problems: string[]): string {
+  if (raw === undefined) return `http://127.0.0.1:${port}`;
+  let u: URL;
+  try {
+    u = new URL(raw);
+  } catch {
+    problems.push('PUBLIC_URL must be an absolute http(s) URL');
+    return '';
+  }
+  const bare = (u.pathname === '/' || u.pathname === '') && !u.search && !u.hash && !u.username && !u.password;
+  if (!['http:', 'https:'].includes(u.protocol) || !bare || /[?#]/.test(raw)) {
+    problems.push('PUBLIC_URL must be an http(s) origin such as https://connect.example.com (no path, query or fragment)');
+  }
+  return u.origin;
+}
+
 const list = (raw: string): string[] =>
   raw
     .split(',')
@@ -60,6 +80,10 @@ export class AppConfig {
   readonly webhookUrl: string;
   readonly webhookSecret: string;
   readonly demoPage: boolean;
+  /** The service's public origin (no trailing slash), the base of the hosted Connect page links. */
+  readonly publicUrl: string;
+  /** Serve /connect and /connect.js. */
+  readonly connectPage: boolean;
   readonly outboundTimeoutMs: number;
   readonly workerConcurrency: number;
   readonly sweepIntervalMs: number;
@@ -69,6 +93,8 @@ export class AppConfig {
   readonly workerHealthHost: string;
   /** Bearer token /metrics asks for; empty means /metrics is open. */
   readonly metricsToken: string;
+  /** EVENT_RETENTION_DAYS: account events older than this are purged by the worker. */
+  readonly eventRetentionDays: number;
 
   /** `serviceKeys: false` for processes that serve no HTTP API (the keys CLI): SERVICE_API_KEYS is then not asked for. */
   constructor(env: Record<string, string | undefined>, opts: { serviceKeys?: boolean } = {}) {
@@ -82,6 +108,7 @@ export class AppConfig {
     const serviceKeys = parsed.SERVICE_API_KEYS ? parseServiceKeys(parsed.SERVICE_API_KEYS, problems) : [];
     if (parsed.WEBHOOK_URL && !parsed.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
     if (parsed.WORKER_LOCK_MS <= parsed.OUTBOUND_TIMEOUT_MS) problems.push('WORKER_LOCK_MS must be longer than OUTBOUND_TIMEOUT_MS');
+    const publicUrl = parsePublicUrl(parsed.PUBLIC_URL, parsed.PORT, problems);
     if (problems.length) throw new ConfigError(problems);
 
     this.port = parsed.PORT;
@@ -107,6 +134,8 @@ export class AppConfig {
     this.webhookUrl = parsed.WEBHOOK_URL;
     this.webhookSecret = parsed.WEBHOOK_SECRET;
     this.demoPage = parsed.DEMO_PAGE;
+    this.publicUrl = publicUrl;
+    this.connectPage = parsed.CONNECT_PAGE;
     this.outboundTimeoutMs = parsed.OUTBOUND_TIMEOUT_MS;
     this.workerConcurrency = parsed.WORKER_CONCURRENCY;
     this.sweepIntervalMs = parsed.SWEEP_INTERVAL_MS;
@@ -115,5 +144,6 @@ export class AppConfig {
     this.workerHealthPort = parsed.WORKER_HEALTH_PORT ?? null;
     this.workerHealthHost = parsed.WORKER_HEALTH_HOST;
     this.metricsToken = parsed.METRICS_TOKEN;
+    this.eventRetentionDays = parsed.EVENT_RETENTION_DAYS;
   }
 }

@@ -86,6 +86,13 @@ export class EnvSchema {
   @IsOptional() @Transform(toBool) @IsBoolean()
   DEMO_PAGE = false;
 
+  /** The service's own public origin for hosted-page links; unset: http://127.0.0.1:{PORT} (checked by AppConfig). */
+  @IsOptional() @IsString()
+  PUBLIC_URL?: string;
+
+  @IsOptional() @Transform(toBool) @IsBoolean()
+  CONNECT_PAGE = true;
+
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120000)
   OUTBOUND_TIMEOUT_MS = 10000;
 
@@ -107,6 +114,10 @@ export class EnvSchema {
 
   @IsOptional() @IsString()
   WORKER_HEALTH_HOST = '127.0.0.1';
+
+  /** Account events older than this many days are deleted by the worker. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  EVENT_RETENTION_DAYS = 400;
 
   /** Empty: /metrics is open. Otherwise a bearer token, so visible ASCII without spaces. */
   @IsOptional() @IsString() @Matches(/^[\x21-\x7e]{0,512}$/, { message: 'must be at most 512 visible ASCII characters without spaces' })

@@ -6,13 +6,22 @@ import { EncryptionKeyEntity } from './entities/encryption-key.entity';
 import { IdempotencyKeyEntity } from './entities/idempotency-key.entity';
 import { CreateAccounts1764000000000 } from './migrations/1764000000000-CreateAccounts';
 import { CreateSessionsAndIdempotency1764000001000 } from './migrations/1764000001000-CreateSessionsAndIdempotency';
+import { AccountLifecycle1764000002000 } from './migrations/1764000002000-AccountLifecycle';
+import { AddServerIdentity1765000000000 } from './migrations/1765000000000-AddServerIdentity';
+import { ConnectSessionReturnAndRevocation1766000000000 } from './migrations/1766000000000-ConnectSessionReturnAndRevocation';
 
 export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity, ConnectSessionEntity, IdempotencyKeyEntity];
-export const MIGRATIONS = [CreateAccounts1764000000000, CreateSessionsAndIdempotency1764000001000];
+export const MIGRATIONS = [
+  CreateAccounts1764000000000,
+  CreateSessionsAndIdempotency1764000001000,
+  AccountLifecycle1764000002000,
+  AddServerIdentity1765000000000,
+  ConnectSessionReturnAndRevocation1766000000000,
+];
 
 /** One definition for the runtime, the migrate command and tests. Never synchronize: migrations only. */
 export function dataSourceOptions(databaseUrl: string, poolSize = 20, opts: { requestTimeouts?: boolean } = {}): DataSourceOptions {
-  const timeouts = opts.requestTimeouts === false ? {} : { statement_timeout: 4000, query_timeout: 5000 };
+  const timeouts = opts.requestTimeouts === false ? {} : { statement_timeout: 2500, query_timeout: 3000 };
   return {
     type: 'postgres',
     url: databaseUrl,

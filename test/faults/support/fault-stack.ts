@@ -73,11 +73,11 @@ export class FaultStack {
     return p;
   }
 
-  async call(api: { url: string }, method: string, path: string, body?: unknown, timeoutMs = 30_000): Promise<CallResult> {
+  async call(api: { url: string }, method: string, path: string, body?: unknown, timeoutMs = 30_000, headers: Record<string, string> = {}): Promise<CallResult> {
     const t = performance.now();
     const res = await fetch(api.url + path, {
       method,
-      headers: { authorization: `Bearer ${SERVICE_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: { authorization: `Bearer ${SERVICE_KEY}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }), ...headers },
       body: body === undefined ? undefined : JSON.stringify(body),
       signal: AbortSignal.timeout(timeoutMs),
     });

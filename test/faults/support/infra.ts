@@ -1,7 +1,7 @@
 // The fault suite's own Redis and PostgreSQL, on spare ports, so tests may stop, kill and flush them without
 // touching the machine's services on 5432/6379.
 import { ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { chownSync, existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { chownSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -51,6 +51,20 @@ export class RedisServer {
     this.child = null;
   }
 
+  /** A hang: SIGSTOP keeps every connection open but nothing is answered (a frozen VM, a full buffer). */
+  pause(): void {
+    this.signal('SIGSTOP');
+  }
+
+  resume(): void {
+    this.signal('SIGCONT');
+  }
+
+  private signal(sig: NodeJS.Signals): void {
+    if (!this.child?.pid || this.child.exitCode !== null) throw new Error('redis-server is not running');
+    process.kill(this.child.pid, sig);
+  }
+
   async flushAll(): Promise<void> {
     const r = new Redis(this.url());
     try {
@@ -97,10 +111,13 @@ export class PgServer {
     return `postgres://postgres@127.0.0.1:${this.port}/${db}`;
   }
 
+  // synchronous_commit stays on: with it off, `stop('immediate')` (a crash) loses commits already acknowledged,
+  // and "answered 201, so the row is there" would not hold. fsync=off costs nothing here: the data outlives a
+  // crash of Postgres, just not of the machine.
   async start(): Promise<void> {
     asPostgres(pgBin('pg_ctl'), [
       '-D', join(this.dir, 'data'), '-l', join(this.dir, 'log'), '-w', '-t', '30',
-      '-o', `-p ${this.port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200`,
+      '-o', `-p ${this.port} -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c full_page_writes=off -c max_connections=200`,
       'start',
     ]);
   }
@@ -115,8 +132,56 @@ export class PgServer {
     await sleep(100);
   }
 
+  /**
+   * A hang: SIGSTOP the postmaster first (so it forks nothing new), then every backend and auxiliary process it
+   * started. Found by parent pid, not by name, so only this server's processes are ever signalled.
+   */
+  pause(): void {
+    const master = this.postmasterPid();
+    process.kill(master, 'SIGSTOP');
+    for (const pid of childrenOf(master)) process.kill(pid, 'SIGSTOP');
+  }
+
+  resume(): void {
+    const master = this.postmasterPid();
+    for (const pid of childrenOf(master)) process.kill(pid, 'SIGCONT');
+    process.kill(master, 'SIGCONT');
+  }
+
+  /** A server left paused would keep `pg_ctl stop` waiting: resume whatever is stopped first. */
+  private resumeQuietly(): void {
+    try {
+      this.resume();
+    } catch {
+      /* not running */
+    }
+  }
+
+  private postmasterPid(): number {
+    const pid = Number(readFileSync(join(this.dir, 'data', 'postmaster.pid'), 'utf8').split('\n')[0]);
+    if (!Number.isInteger(pid) || pid <= 0) throw new Error('no postmaster.pid');
+    return pid;
+  }
+
   async destroy(): Promise<void> {
+    this.resumeQuietly();
     await this.stop('immediate');
     rmSync(this.dir, { recursive: true, force: true });
   }
+}
+
+/** Pids whose parent is `ppid`, read from /proc. */
+function childrenOf(ppid: number): number[] {
+  const out: number[] = [];
+  for (const name of readdirSync('/proc')) {
+    if (!/^\d+$/.test(name)) continue;
+    try {
+      // The command name (field 2) is in parentheses and may hold spaces: the parent pid follows the last ')'.
+      const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+      if (Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === ppid) out.push(Number(name));
+    } catch {
+      /* gone meanwhile */
+    }
+  }
+  return out;
 }

@@ -1,6 +1,6 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min } from 'class-validator';
-import { BoundedString, IntegerQuery, IsOwnerId, Label } from '../common/validators';
+import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
+import { BoundedString, IntegerQuery, IsOwnerId, Label, MaxChars } from '../common/validators';
 
 export class LinkAccountDto {
   @IsOwnerId(true) ownerId?: string;
@@ -20,12 +20,29 @@ export class RelinkAccountDto {
 
 export class ListAccountsQuery {
   @IsOwnerId(true) ownerId?: string;
-  @IsOptional() @IsIn(['active', 'degraded', 'needs_relink'], { message: 'must be active, degraded or needs_relink' })
-  @ApiPropertyOptional({ enum: ['active', 'degraded', 'needs_relink'] })
-  status?: 'active' | 'degraded' | 'needs_relink';
+  @IsOptional() @IsIn(['active', 'degraded', 'needs_relink', 'suspended'], { message: 'must be active, degraded, needs_relink or suspended' })
+  @ApiPropertyOptional({ enum: ['active', 'degraded', 'needs_relink', 'suspended'] })
+  status?: 'active' | 'degraded' | 'needs_relink' | 'suspended';
   @IsOptional() @IsIn(['us', 'eu', 'self-hosted'], { message: 'must be us, eu or self-hosted' })
   @ApiPropertyOptional({ enum: ['us', 'eu', 'self-hosted'] })
   region?: 'us' | 'eu' | 'self-hosted';
+  @IntegerQuery(1, 200, 50)
+  limit?: number;
+  @IsOptional() @IsString({ message: 'must be a string' }) @MaxLength(200, { message: 'is invalid' })
+  @ApiPropertyOptional()
+  cursor?: string;
+}
+
+/** PATCH /v1/accounts/{id}: `label` is required (null clears it). */
+export class RenameAccountDto {
+  @ValidateIf((_, v) => v !== null)
+  @IsString({ message: 'must be a string or null' })
+  @MaxChars(200)
+  @ApiProperty({ type: String, nullable: true, maxLength: 200, example: 'Main vault' })
+  label!: string | null;
+}
+
+export class EventsQuery {
   @IntegerQuery(1, 200, 50)
   limit?: number;
   @IsOptional() @IsString({ message: 'must be a string' }) @MaxLength(200, { message: 'is invalid' })
@@ -65,14 +82,35 @@ export class AccountResponse {
   @ApiProperty() identityBaseUrl!: string;
   @ApiProperty() clientId!: string;
   @ApiProperty() secretLast4!: string;
-  @ApiProperty({ enum: ['active', 'degraded', 'needs_relink'] }) status!: string;
+  @ApiProperty({ enum: ['active', 'degraded', 'needs_relink', 'suspended'] }) status!: string;
   @ApiProperty({ type: String, nullable: true }) statusReason!: string | null;
   @ApiProperty({ type: LastErrorView, nullable: true }) lastError!: LastErrorView | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastVerifiedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastCheckedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) tokenExpiresAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'when the cached token is renewed ahead of expiry; null when not in active use' })
+  tokenRefreshAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'when the background re-verification is due; null while suspended' })
+  nextCheckAt!: string | null;
+  @ApiProperty({ type: String, format: 'date-time', nullable: true }) suspendedAt!: string | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
-  @ApiProperty({ format: 'date-time' }) updatedAt!: string;
+  @ApiProperty({ format: 'date-time', description: 'changes with credentials, label, URLs, status, statusReason, lastError, server or suspendedAt; not with schedule or token fields' })
+  updatedAt!: string;
+}
+
+export class AccountEventResponse {
+  @ApiProperty({ example: 'evt_42', description: 'also the webhook id and Webhook-Id header' }) id!: string;
+  @ApiProperty({ enum: ['linked', 'relinked', 'status_changed', 'suspended', 'resumed'] }) type!: string;
+  @ApiProperty({ type: String, nullable: true }) from!: string | null;
+  @ApiProperty({ type: String, nullable: true }) to!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'an error code' }) reason!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'the person-readable sentence of reason' }) message!: string | null;
+  @ApiProperty({ format: 'date-time' }) at!: string;
+}
+
+export class AccountEventListResponse {
+  @ApiProperty({ type: [AccountEventResponse] }) data!: AccountEventResponse[];
+  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
 }
 
 export class AccountListResponse {

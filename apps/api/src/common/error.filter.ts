@@ -22,7 +22,7 @@ const BY_STATUS: Record<number, [ErrorCode, string]> = {
  */
 const INPUT_REFUSED_BY_DB = new Set(['22001', '22003', '22007', '22008', '22021', '22P02', '22P05', '54000']);
 
-const REDIS_DOWN = /enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Reached the max retries per request/;
+const REDIS_DOWN = /enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Reached the max retries per request|Command timed out/;
 const DB_DOWN = /ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT|the database system is (starting up|shutting down)|terminating connection|Query read timeout|canceling statement due to statement timeout|Connection terminated unexpectedly/i;
 
 /** Turns every failure into the `{"error": {code, message, fields?}}` of docs/API.md, "Errors"; nothing internal leaks out. */

@@ -20,7 +20,8 @@ const asset = (name: string) => readFileSync(join(__dirname, '../../../../../app
 
 /**
  * The reference hub page (DEMO_PAGE=true only). `/demo/hub/*` plays the hub backend for one demo owner: it holds
- * the service-side powers (sessions, list, verify) so the browser only ever holds a short-lived connect session.
+ * the service-side powers (sessions, list, verify); the page opens the hosted Connect page through /connect.js with
+ * the session token, as a real hub would.
  */
 @ApiExcludeController()
 @Public()
@@ -39,6 +40,8 @@ export class DemoController {
   @Get()
   page(@Res() res: Response): void {
     this.enabled();
+    // helmet's same-origin COOP would sever the popup's window.opener, and with it connect.js's answer.
+    res.setHeader('Cross-Origin-Opener-Policy', 'same-origin-allow-popups');
     res.type('html').send(asset('index.html'));
   }
 
@@ -61,9 +64,9 @@ export class DemoController {
   }
 
   @Get('hub/accounts')
-  list() {
+  async list() {
     this.enabled();
-    return this.accounts.list({ ownerId: DEMO_OWNER, limit: 200 });
+    return { ownerId: DEMO_OWNER, ...(await this.accounts.list({ ownerId: DEMO_OWNER, limit: 200 })) };
   }
 
   @Post('hub/accounts/:id/verify')

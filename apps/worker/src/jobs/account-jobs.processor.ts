@@ -1,10 +1,9 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AccountRules, AccountsRepository, AccountVerifier } from '@app/accounts';
-import { hostOf } from '@app/bitwarden';
+import { HostBreaker, hostOf } from '@app/bitwarden';
 import { AppConfig } from '@app/config';
 import { AccountEntity } from '@app/database';
 import { RedisLock, tokenLock } from '@app/redis';
-import { HostBreaker } from './host-breaker';
 
 export type JobOutcome =
   | { kind: 'done'; detail: string }
@@ -32,6 +31,8 @@ export class AccountJobsProcessor {
   async check(accountId: string): Promise<JobOutcome> {
     const account = await this.repo.findById(accountId);
     if (!account) return { kind: 'skipped', detail: 'account deleted' };
+    // Queued before the suspension: a suspended account is never checked (resume makes its own exchange).
+    if (account.status === 'suspended') return { kind: 'skipped', detail: 'suspended' };
     return this.exchange(account, 'background');
   }
 
@@ -39,6 +40,7 @@ export class AccountJobsProcessor {
   async refresh(accountId: string): Promise<JobOutcome> {
     const account = await this.repo.findById(accountId);
     if (!account) return { kind: 'skipped', detail: 'account deleted' };
+    if (account.status === 'suspended') return { kind: 'skipped', detail: 'suspended' };
     if (account.status === 'needs_relink') {
       await this.repo.reschedule(account.id, { refreshAt: null });
       return { kind: 'skipped', detail: 'needs relink' };
@@ -59,6 +61,7 @@ export class AccountJobsProcessor {
     const held = await this.lock.withLock(tokenLock(account.id), async () => {
       const fresh = await this.repo.findById(account.id);
       if (!fresh) return { kind: 'skipped', detail: 'account deleted' } as const;
+      if (fresh.status === 'suspended') return { kind: 'skipped', detail: 'suspended' } as const;
       return this.exchange(fresh, 'interactive');
     });
     return held.acquired ? held.value : { kind: 'delay', at: Date.now() + 1000, detail: 'token exchange in progress elsewhere' };
@@ -91,6 +94,10 @@ export class AccountJobsProcessor {
       case 'ok':
         if (probing || state.open) await this.breaker.close(host);
         else await this.breaker.recordSuccess(host);
+        if (priority === 'background' && AccountRules.serverRecheckDue(result.account.serverCheckedAt, new Date())) {
+          const after = await this.verifier.reprobe(result.account, result.token);
+          if (after?.apiError) return { kind: 'done', detail: `API URL probe failed: ${after.apiError.code}` };
+        }
         return { kind: 'done', detail: 'active' };
       case 'rejected':
         return { kind: 'done', detail: result.error.code };

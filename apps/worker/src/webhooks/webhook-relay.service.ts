@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationShutdown, OnModuleInit } from '@nestjs/common';
 import { Agent, fetch } from 'undici';
 import { AppConfig, ConfigError } from '@app/config';
-import { AccountEvent, AccountEventsRepository } from '@app/accounts';
+import { AccountEvent, AccountEventsRepository, eventData, eventId } from '@app/accounts';
 import { canonicalizeBaseUrl, causeChain, createGuardedAgent, isSsrfBlockedError, OutboundPolicy } from '@app/bitwarden';
 import { signWebhook } from './webhook-signature';
 
@@ -24,16 +24,16 @@ function deliveryProblem(err: unknown): string {
   return code ? `connection failed (${code})` : (err as Error).message;
 }
 
-/** The body a receiver gets: ids and statuses only, never a secret or a token. */
+/** The body a receiver gets: ids, statuses, a reason and its sentence; never a secret or a token. */
 export function webhookPayload(e: AccountEvent) {
   return {
-    id: `evt_${e.id}`,
+    id: eventId(e),
     type: e.type,
     createdAt: e.at.toISOString(),
     accountId: e.accountId,
     ownerId: e.ownerId,
     sequence: e.seq,
-    data: { from: e.fromStatus, to: e.toStatus, reason: e.reason },
+    data: eventData(e),
   };
 }
 
@@ -97,7 +97,7 @@ export class WebhookRelay implements OnModuleInit, OnApplicationShutdown {
         headers: {
           'content-type': 'application/json',
           'user-agent': 'bitwarden-connect-webhooks/1',
-          'webhook-id': `evt_${e.id}`,
+          'webhook-id': eventId(e),
           'webhook-timestamp': String(timestamp),
           'webhook-signature': signWebhook(this.config.webhookSecret, timestamp, body),
         },

@@ -65,6 +65,39 @@ export class AccountEventsRepository {
     return rows.map(fromRow);
   }
 
+  /**
+   * One page of an account's served history, newest first: ids below `beforeId` (the cursor), `deleted` left out
+   * (an account that has it is gone and its history is no longer served).
+   */
+  async page(accountId: string, limit: number, beforeId?: string): Promise<AccountEvent[]> {
+    const rows: Array<Record<string, unknown>> = await this.ds.query(
+      `SELECT ${COLUMNS} FROM account_events
+        WHERE account_id = $1 AND type <> 'account.deleted' AND ($2::bigint IS NULL OR id < $2::bigint)
+        ORDER BY id DESC LIMIT $3`,
+      [accountId, beforeId ?? null, limit],
+    );
+    return rows.map(fromRow);
+  }
+
+  /** Deletes up to `limit` events of one owner (offboarding); the caller repeats until fewer come back. */
+  async deleteForOwner(ownerId: string, limit: number): Promise<number> {
+    return this.deleted(
+      await this.ds.query(`DELETE FROM account_events WHERE id IN (SELECT id FROM account_events WHERE owner_id = $1 LIMIT $2)`, [ownerId, limit]),
+    );
+  }
+
+  /** Deletes up to `limit` events recorded before `before` (retention; index on at). */
+  async deleteOlderThan(before: Date, limit: number): Promise<number> {
+    return this.deleted(
+      await this.ds.query(`DELETE FROM account_events WHERE id IN (SELECT id FROM account_events WHERE at < $1 ORDER BY at LIMIT $2)`, [before, limit]),
+    );
+  }
+
+  /** pg returns [rows, rowCount] for DELETE through TypeORM's query(). */
+  private deleted(r: unknown): number {
+    return Array.isArray(r) && typeof r[1] === 'number' ? r[1] : 0;
+  }
+
   /** Leases due undelivered events (pushes next_delivery_at out) so a crashed relay's events come back on their own. */
   async claimForDelivery(now: Date, leaseUntil: Date, limit: number): Promise<AccountEvent[]> {
     const [rows] = (await this.ds.query(

@@ -7,7 +7,8 @@ import { AccountEntity } from '@app/database';
 export const ACCOUNT_COLUMNS = `id, owner_id, provider, organization_id, label, region, api_base_url, identity_base_url,
   client_id, secret_last4, secret_enc, secret_key_id, credentials_version, token_enc, token_key_id, token_expires_at,
   token_scope, token_lifetime_seconds, status, status_reason, last_error, last_verified_at, last_checked_at,
-  consecutive_failures, next_check_at, refresh_at, last_token_request_at, created_at, updated_at`;
+  consecutive_failures, next_check_at, refresh_at, last_token_request_at, suspended_at, server_flavor, server_version,
+  server_checked_at, api_error, created_at, updated_at`;
 
 export function accountFromRow(r: Record<string, any>): AccountEntity {
   return Object.assign(new AccountEntity(), {
@@ -38,6 +39,11 @@ export function accountFromRow(r: Record<string, any>): AccountEntity {
     nextCheckAt: r.next_check_at,
     refreshAt: r.refresh_at,
     lastTokenRequestAt: r.last_token_request_at,
+    serverFlavor: r.server_flavor,
+    serverVersion: r.server_version,
+    serverCheckedAt: r.server_checked_at,
+    apiError: r.api_error,
+    suspendedAt: r.suspended_at,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   });

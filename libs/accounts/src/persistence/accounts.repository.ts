@@ -3,6 +3,7 @@ import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { AccountStatus, Region } from '@app/common';
 import { AccountEntity } from '@app/database';
+import { keepSuspended, suspendedState, VISIBLE_FIELDS } from '../account-rules';
 import { AccountMetrics } from '../account.metrics';
 import { ACCOUNT_COLUMNS, accountFromRow } from './account-row';
 import { AccountEventsRepository, NewEvent } from './account-events.repository';
@@ -87,6 +88,14 @@ export class AccountsRepository {
     return rows.map(accountFromRow);
   }
 
+  /** Every identity base URL that has accounts, with the server flavor its accounts report (null when none knows). */
+  async identityHosts(): Promise<Array<{ identityBaseUrl: string; flavor: 'bitwarden' | 'vaultwarden' | null; accounts: number }>> {
+    const rows: Row[] = await this.ds.query(
+      `SELECT identity_base_url, max(server_flavor) AS flavor, count(*)::int AS accounts FROM accounts GROUP BY identity_base_url ORDER BY identity_base_url`,
+    );
+    return rows.map((r) => ({ identityBaseUrl: r.identity_base_url as string, flavor: (r.flavor as 'bitwarden' | 'vaultwarden' | null) ?? null, accounts: r.accounts as number }));
+  }
+
   /** Inserts the account and its `linked` event in one transaction. Throws a unique violation on a duplicate. */
   async insert(account: AccountEntity): Promise<AccountEntity> {
     return this.ds.transaction(async (m) => {
@@ -97,20 +106,21 @@ export class AccountsRepository {
   }
 
   /**
-   * Applies a patch, writing a history event when the status changes. With `expectedCredentialsVersion` it is a
-   * compare-and-set: it returns null (writing nothing) when the credentials were swapped in the meantime.
+   * Applies a patch, writing one history event when the status changes (a re-link or a resume is that one event,
+   * never followed by a status_changed). With `expectedCredentialsVersion` it is a compare-and-set: it returns null
+   * (writing nothing) when the credentials were swapped in the meantime. A suspended account keeps its status,
+   * schedule and (absent) token unless `resume` is set. updated_at moves only when a visible field changes value.
    */
-  async update(id: string, patch: AccountPatch, opts: { expectedCredentialsVersion?: number; relinked?: boolean } = {}): Promise<AccountEntity | null> {
+  async update(
+    id: string,
+    patch: AccountPatch,
+    opts: { expectedCredentialsVersion?: number; relinked?: boolean; resume?: boolean } = {},
+  ): Promise<AccountEntity | null> {
     // Fast path for the common write (a check or renewal that leaves the status as it was): one conditional
-    // UPDATE, no lock, no history row. Anything else (a status change, a re-link, a lost CAS) takes the
-    // transaction below, which decides with the row locked.
-    if (patch.status !== undefined && !opts.relinked) {
-      const qb = this.ds
-        .createQueryBuilder()
-        .update(AccountEntity)
-        .set({ ...patch, updatedAt: new Date() })
-        .where('id = :id', { id })
-        .andWhere('status = :status', { status: patch.status });
+    // UPDATE, no lock, no history row. Anything else (a status change, a re-link, a resume, a lost CAS, a
+    // suspended row) takes the transaction below, which decides with the row locked.
+    if (patch.status !== undefined && !opts.relinked && !opts.resume) {
+      const qb = this.patchQuery(this.ds.manager, id, patch).andWhere('status = :status', { status: patch.status });
       if (opts.expectedCredentialsVersion !== undefined) qb.andWhere('credentials_version = :v', { v: opts.expectedCredentialsVersion });
       if ((await qb.execute()).affected === 1) return this.findById(id);
     }
@@ -119,20 +129,61 @@ export class AccountsRepository {
       if (!row) return null;
       const current = accountFromRow(row);
       if (opts.expectedCredentialsVersion !== undefined && current.credentialsVersion !== opts.expectedCredentialsVersion) return null;
-      await m.update(AccountEntity, { id }, { ...patch, updatedAt: new Date() });
-      const to = patch.status ?? current.status;
-      if (opts.relinked) await this.append(m, current, { type: 'account.relinked', from: current.status, to, reason: null });
-      if (to !== current.status) {
-        await this.append(m, current, { type: 'account.status_changed', from: current.status, to, reason: patch.statusReason ?? null });
-        this.metrics.statusChanges.inc({ from: current.status, to });
-      }
+      const resuming = current.status === 'suspended' && !!opts.resume;
+      const write: AccountPatch = resuming ? { ...patch, suspendedAt: null } : current.status === 'suspended' ? keepSuspended(patch) : patch;
+      if (Object.keys(write).length) await this.patchQuery(m, id, write).execute();
+      const to = write.status ?? current.status;
+      if (opts.relinked) await this.append(m, current, { type: 'account.relinked', from: current.status, to, reason: write.statusReason ?? null });
+      else if (resuming) await this.append(m, current, { type: 'account.resumed', from: current.status, to, reason: write.statusReason ?? null });
+      else if (to !== current.status) await this.append(m, current, { type: 'account.status_changed', from: current.status, to, reason: write.statusReason ?? null });
+      if (to !== current.status) this.metrics.statusChanges.inc({ from: current.status, to });
       return this.findById(id, m);
     });
   }
 
-  /** Writes scheduling columns only (no history, no updated_at): the worker's bookkeeping. */
+  /**
+   * Suspends the account: status suspended, token destroyed, nothing due. Idempotent: an account already suspended
+   * is returned as it is, with no second event. Null when there is no such account.
+   */
+  async suspend(id: string, now: Date): Promise<AccountEntity | null> {
+    return this.ds.transaction(async (m) => {
+      const [row] = rowsOf(await m.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE`, [id]));
+      if (!row) return null;
+      const current = accountFromRow(row);
+      if (current.status === 'suspended') return current;
+      await this.patchQuery(m, id, suspendedState(now)).execute();
+      await this.append(m, current, { type: 'account.suspended', from: current.status, to: 'suspended', reason: null });
+      this.metrics.statusChanges.inc({ from: current.status, to: 'suspended' });
+      return this.findById(id, m);
+    });
+  }
+
+  /** An UPDATE of `patch` whose updated_at moves only if one of the visible fields it sets takes a new value. */
+  private patchQuery(m: EntityManager, id: string, patch: AccountPatch) {
+    const meta = this.ds.getMetadata(AccountEntity);
+    const changed: string[] = [];
+    const params: Record<string, unknown> = { id };
+    for (const field of VISIBLE_FIELDS) {
+      if (!(field in patch)) continue;
+      const column = meta.findColumnWithPropertyName(field)?.databaseName as string;
+      const value = (patch as Record<string, unknown>)[field];
+      params[`vis_${field}`] = field === 'lastError' && value !== null ? JSON.stringify(value) : value;
+      changed.push(field === 'lastError' ? `${column} IS DISTINCT FROM CAST(:vis_${field} AS jsonb)` : `${column} IS DISTINCT FROM :vis_${field}`);
+    }
+    const set: Record<string, unknown> = { ...patch };
+    if (changed.length) set.updatedAt = () => `CASE WHEN ${changed.join(' OR ')} THEN now() ELSE updated_at END`;
+    return m.createQueryBuilder().update(AccountEntity).set(set).where('id = :id').setParameters(params);
+  }
+
+  /** Writes scheduling columns only (no history, no updated_at): the worker's bookkeeping. A suspended account has no schedule. */
   async reschedule(id: string, patch: Pick<AccountPatch, 'nextCheckAt' | 'refreshAt' | 'lastTokenRequestAt'>): Promise<void> {
-    await this.ds.createQueryBuilder().update(AccountEntity).set(patch).where('id = :id', { id }).execute();
+    await this.ds.createQueryBuilder().update(AccountEntity).set(patch).where('id = :id', { id }).andWhere(`status <> 'suspended'`).execute();
+  }
+
+  /** The ids of every account of an owner (offboarding). */
+  async idsOfOwner(ownerId: string): Promise<string[]> {
+    const rows: Row[] = await this.ds.query(`SELECT id FROM accounts WHERE owner_id = $1`, [ownerId]);
+    return rows.map((r) => r.id as string);
   }
 
   /** Deletes the row (secret and cached token go with it) and records `deleted`; the history stays. */

@@ -1,6 +1,7 @@
+import type { AccountEventType } from '@app/common';
 import { Column, Entity, PrimaryGeneratedColumn } from 'typeorm';
 
-export type AccountEventType = 'account.linked' | 'account.relinked' | 'account.status_changed' | 'account.deleted';
+export type { AccountEventType };
 
 /** An account's status history. No foreign key: the history outlives the account (and never holds secrets). */
 @Entity('account_events')

@@ -1,5 +1,5 @@
 import type { AccountStatus, Region } from '@app/common';
-import { Column, CreateDateColumn, Entity, Index, PrimaryColumn, UpdateDateColumn } from 'typeorm';
+import { Column, CreateDateColumn, Entity, Index, PrimaryColumn } from 'typeorm';
 
 
 export interface LastError {
@@ -36,9 +36,18 @@ export class AccountEntity {
   @Column({ name: 'last_verified_at', type: 'timestamptz', nullable: true }) lastVerifiedAt!: Date | null;
   @Column({ name: 'last_checked_at', type: 'timestamptz', nullable: true }) lastCheckedAt!: Date | null;
   @Column({ name: 'consecutive_failures', type: 'int', default: 0 }) consecutiveFailures!: number;
-  @Column({ name: 'next_check_at', type: 'timestamptz' }) nextCheckAt!: Date;
+  /** Null while suspended: the sweeper claims only rows with a due time. */
+  @Column({ name: 'next_check_at', type: 'timestamptz', nullable: true }) nextCheckAt!: Date | null;
   @Column({ name: 'refresh_at', type: 'timestamptz', nullable: true }) refreshAt!: Date | null;
   @Column({ name: 'last_token_request_at', type: 'timestamptz', nullable: true }) lastTokenRequestAt!: Date | null;
+  @Column({ name: 'server_flavor', type: 'varchar', length: 16, nullable: true }) serverFlavor!: 'bitwarden' | 'vaultwarden' | null;
+  @Column({ name: 'server_version', type: 'varchar', length: 64, nullable: true }) serverVersion!: string | null;
+  @Column({ name: 'server_checked_at', type: 'timestamptz', nullable: true }) serverCheckedAt!: Date | null;
+  /** The API URL's problem from the last background probe; only a successful probe clears it. */
+  @Column({ name: 'api_error', type: 'jsonb', nullable: true }) apiError!: LastError | null;
+  @Column({ name: 'suspended_at', type: 'timestamptz', nullable: true }) suspendedAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
-  @UpdateDateColumn({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
+  // A plain column, not @UpdateDateColumn: TypeORM would stamp it on every write, schedule and token ones included,
+  // while updatedAt moves only with visible changes (AccountsRepository.update decides).
+  @Column({ name: 'updated_at', type: 'timestamptz' }) updatedAt!: Date;
 }

@@ -10,5 +10,7 @@ export class ConnectSessionEntity {
   @Column({ type: 'varchar', length: 200, nullable: true }) label!: string | null;
   @Column({ name: 'created_account_ids', type: 'uuid', array: true, default: () => "'{}'" }) createdAccountIds!: string[];
   @Column({ name: 'expires_at', type: 'timestamptz' }) expiresAt!: Date;
+  @Column({ name: 'return_url', type: 'varchar', length: 2048, nullable: true }) returnUrl!: string | null;
+  @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
 }

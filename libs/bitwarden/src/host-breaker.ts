@@ -38,6 +38,13 @@ export class HostBreaker {
     return { stats: `${base}:stats`, open: `${base}:open`, probe: `${base}:probe` };
   }
 
+  /** What operators see: closed, open (checks postponed), or probing (one check is testing the host now). */
+  async view(host: string): Promise<'closed' | 'open' | 'probing'> {
+    const k = this.keys(host);
+    const [open, probe] = await Promise.all([this.redis.client.exists(k.open), this.redis.client.exists(k.probe)]);
+    return !open ? 'closed' : probe ? 'probing' : 'open';
+  }
+
   async state(host: string): Promise<BreakerState> {
     const v = await this.redis.client.get(this.keys(host).open);
     return v ? { open: true, probeIntervalMs: Number(v) } : { open: false };

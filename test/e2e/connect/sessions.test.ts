@@ -1,0 +1,116 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimulatorHandle } from '@app/simulator';
+import { Api, US, useStack, withPg } from '../../support/stack';
+import { assertError, newOwner } from '../e2e-helpers';
+
+const HUB = 'https://hub.example.test';
+let sim: SimulatorHandle;
+let api: Api;
+useStack((s) => ({ sim, api } = s), { PUBLIC_URL: 'https://connect.example.test', CORS_ORIGINS: `${HUB},http://localhost:5173` });
+
+const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
+const newSession = async (body: Record<string, unknown>) => {
+  const res = await api.call('POST', '/v1/connect-sessions', body);
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  return res.body;
+};
+
+test('a session answers with its id, token and hosted page URL under PUBLIC_URL', async () => {
+  const ownerId = newOwner('sess');
+  const s = await newSession({ ownerId, label: 'Main vault' });
+  assert.deepEqual(Object.keys(s).sort(), ['accountId', 'expiresAt', 'id', 'ownerId', 'token', 'url']);
+  assert.match(s.id, /^[0-9a-f-]{36}$/);
+  assert.equal(s.url, `https://connect.example.test/connect#session=${s.token}`);
+  assert.equal(s.ownerId, ownerId);
+  assert.equal(s.accountId, null);
+  const ttl = Date.parse(s.expiresAt) - Date.now();
+  assert.ok(ttl > 1790_000 && ttl <= 1800_000, `default lifetime 1800 s, got ${ttl} ms`);
+});
+
+test('expiresInSeconds is bounded to 60..86400', async () => {
+  for (const v of [59, 86401, 1.5]) {
+    assertError(await api.call('POST', '/v1/connect-sessions', { ownerId: newOwner('ttl'), expiresInSeconds: v }), 400, 'validation_failed', ['expiresInSeconds']);
+  }
+  const s = await newSession({ ownerId: newOwner('ttl'), expiresInSeconds: 60 });
+  assert.ok(Date.parse(s.expiresAt) - Date.now() <= 60_000);
+});
+
+test('returnUrl must be https (http only on loopback) on an origin in CORS_ORIGINS', async () => {
+  const ownerId = newOwner('ret');
+  const bad = [
+    'http://hub.example.test/done', // plain http off loopback
+    'https://evil.example.test/done', // not an allowed origin
+    'https://hub.example.test:8443/done', // another port is another origin
+    'https://user:pw@hub.example.test/done',
+    'https://hub.example.test/done#x',
+    'javascript:alert(1)',
+    'not a url',
+  ];
+  for (const returnUrl of bad) {
+    assertError(await api.call('POST', '/v1/connect-sessions', { ownerId, returnUrl }), 400, 'validation_failed', ['returnUrl']);
+  }
+  const s = await newSession({ ownerId, returnUrl: `${HUB}/settings/bitwarden?tab=1` });
+  const local = await newSession({ ownerId, returnUrl: 'http://localhost:5173/back' });
+  const current = await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(s.token));
+  assert.equal(current.body.returnUrl, `${HUB}/settings/bitwarden?tab=1`);
+  const currentLocal = await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(local.token));
+  assert.equal(currentLocal.body.returnUrl, 'http://localhost:5173/back');
+});
+
+test('GET /v1/connect-sessions/current describes the calling session, and only a session may ask', async () => {
+  const ownerId = newOwner('cur');
+  const s = await newSession({ ownerId, label: 'Team vault' });
+  const res = await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(s.token));
+  assert.equal(res.status, 200, JSON.stringify(res.body));
+  assert.deepEqual(res.body, { ownerId, accountId: null, label: 'Team vault', expiresAt: s.expiresAt, returnUrl: null, allowedOrigins: [HUB, 'http://localhost:5173'] });
+  assertError(await api.call('GET', '/v1/connect-sessions/current'), 403, 'forbidden');
+  assertError(await api.call('GET', '/v1/connect-sessions/current', undefined, { authorization: '' }), 401, 'unauthorized');
+  assertError(await api.call('GET', '/v1/connect-sessions/current', undefined, bearer('cs_not-a-real-token')), 401, 'unauthorized');
+});
+
+test('an edit session names its account and may read it', async () => {
+  const ownerId = newOwner('edit');
+  const org = sim.createOrg({ realm: 'us' });
+  const linked = await api.call('POST', '/v1/accounts', { ownerId, ...US, clientId: org.clientId, clientSecret: org.clientSecret });
+  assert.equal(linked.status, 201, JSON.stringify(linked.body));
+  const s = await newSession({ ownerId, accountId: linked.body.id });
+  assert.equal(s.accountId, linked.body.id);
+  const current = await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(s.token));
+  assert.equal(current.body.accountId, linked.body.id);
+  const account = await api.call('GET', `/v1/accounts/${linked.body.id}`, undefined, bearer(s.token));
+  assert.equal(account.status, 200);
+  assert.equal(account.body.clientId, org.clientId);
+});
+
+test('a revoked session is refused everywhere at once; revoking is idempotent', async () => {
+  const ownerId = newOwner('rev');
+  const s = await newSession({ ownerId });
+  const other = await newSession({ ownerId });
+  assert.equal((await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(s.token))).status, 200);
+  assertError(await api.call('DELETE', `/v1/connect-sessions/${s.id}`, undefined, bearer(other.token)), 403, 'forbidden');
+
+  const del = await api.call('DELETE', `/v1/connect-sessions/${s.id}`);
+  assert.equal(del.status, 204);
+  assert.equal(del.body, null);
+  assertError(await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(s.token)), 401, 'unauthorized');
+  const org = sim.createOrg({ realm: 'us' });
+  const before = sim.counters().tokenRequests;
+  assertError(await api.call('POST', '/v1/accounts', { ...US, clientId: org.clientId, clientSecret: org.clientSecret }, bearer(s.token)), 401, 'unauthorized');
+  assert.equal(sim.counters().tokenRequests, before, 'no exchange for a revoked session');
+
+  assert.equal((await api.call('DELETE', `/v1/connect-sessions/${s.id}`)).status, 204, 'again');
+  assert.equal((await api.call('DELETE', '/v1/connect-sessions/7d0f7c55-0000-4000-8000-000000000000')).status, 204, 'unknown id');
+  assertError(await api.call('DELETE', '/v1/connect-sessions/not-a-uuid'), 404, 'not_found');
+  // The other session of the same owner is untouched.
+  assert.equal((await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(other.token))).status, 200);
+});
+
+test('an expired session answers 401', async () => {
+  const s = await newSession({ ownerId: newOwner('exp'), expiresInSeconds: 60 });
+  assert.equal((await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(s.token))).status, 200);
+  // Waiting out the minimum lifetime would make the test slow; moving its expiry is the same state.
+  await withPg((pg) => pg.query(`UPDATE connect_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [s.id]));
+  assertError(await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(s.token)), 401, 'unauthorized');
+  assertError(await api.call('POST', '/v1/accounts', { ...US, clientId: 'organization.x', clientSecret: 'y' }, bearer(s.token)), 401, 'unauthorized');
+});
