@@ -30,6 +30,8 @@ import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { DemoController } from './demo/demo.controller';
 import { ConnectPageController } from './connect/connect-page.controller';
+import { ProxyController } from './proxy/proxy.controller';
+import { ProxyService } from './proxy/proxy.service';
 
 @Module({})
 export class ApiModule {
@@ -55,7 +57,7 @@ export class ApiModule {
           }),
         }),
       ],
-      controllers: [AccountsController, TokensController, AccountLifecycleController, OwnersController, ConnectSessionsController, HostsController, HealthController, MetricsController, DemoController, ConnectPageController],
+      controllers: [AccountsController, TokensController, AccountLifecycleController, OwnersController, ConnectSessionsController, HostsController, HealthController, MetricsController, DemoController, ConnectPageController, ProxyController],
       providers: [
         ConnectSessionsRepository,
         ConnectSessionsService,
@@ -64,6 +66,7 @@ export class ApiModule {
         IdempotencyInterceptor,
         PurgeService,
         HostsService,
+        ProxyService,
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_PIPE, useValue: validationPipe },

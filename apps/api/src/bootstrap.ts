@@ -1,3 +1,4 @@
+import type { IncomingMessage } from 'node:http';
 import { INestApplication } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { NestExpressApplication } from '@nestjs/platform-express';
@@ -9,7 +10,8 @@ import { ApiModule } from './api.module';
 import { answerClientErrors } from './common/client-errors';
 import { refuseDeepJson } from './common/json-depth';
 import { assignRequestId } from './common/logging';
-import { requireJsonBodies } from './common/media-type';
+import { shieldProxyEscapes } from './proxy/proxy-escapes';
+import { RAW_BODY_PATHS, isJsonMediaType, requireJsonBodies } from './common/media-type';
 
 export const BODY_LIMIT = '16kb';
 
@@ -32,9 +34,15 @@ export async function createApiApp(env: Record<string, string | undefined> = pro
   app.set('trust proxy', false);
   app.use(assignRequestId); // first, so even body-parser rejections carry X-Request-Id
   app.use(helmet());
+  app.use(shieldProxyEscapes);
   app.use(requireJsonBodies);
   // JSON only: a form body is refused above rather than parsed into something the DTOs half accept.
-  app.useBodyParser('json', { limit: BODY_LIMIT, verify: refuseDeepJson });
+  // The proxy reads its own bodies (up to PROXY_MAX_BODY_BYTES, kept raw for Bitwarden): the JSON parser skips it.
+  app.useBodyParser('json', {
+    limit: BODY_LIMIT,
+    verify: refuseDeepJson,
+    type: (req: IncomingMessage) => !RAW_BODY_PATHS.test(req.url ?? '') && isJsonMediaType(req.headers['content-type']),
+  });
   answerClientErrors(app.getHttpServer());
   if (config.corsOrigins.length) {
     app.enableCors({

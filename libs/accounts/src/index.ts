@@ -8,7 +8,7 @@ export { reasonMessage } from './reason-messages';
 export { mapEvent, eventData, eventId } from './event-view';
 export type { AccountEventView, ServedEventType } from './event-view';
 export { TokenService } from './token.service';
-export type { TokenView } from './token.service';
+export type { TokenView, ProxyCredential } from './token.service';
 export { AccountVerifier, ruleConfig } from './account-verifier.service';
 export type { VerifyResult, VerifyOptions } from './account-verifier.service';
 export * as AccountRules from './account-rules';

@@ -25,6 +25,19 @@ const TOKEN_BUDGET_WAIT_MS = 5000;
 /** Writing "last used" on every cache hit would make hits cost a write; once a minute is enough for scheduling. */
 const TOUCH_EVERY_MS = 60_000;
 
+/** A proxied call needs a token that outlives one call with its retries, not the sync job's longer window. */
+const PROXY_MIN_VALIDITY_SECONDS = 60;
+
+/** What the proxy needs to send one call: never leaves the process. */
+export interface ProxyCredential {
+  accessToken: string;
+  apiBaseUrl: string;
+}
+
+const suspendedError = () => new AppError('account_suspended', 'This account is suspended: no tokens and no Bitwarden calls until it is resumed.');
+// Works before and after `suspended` joins the status vocabulary.
+const isSuspended = (status: string) => status === 'suspended';
+
 const relinkError = () => new AppError('needs_relink', "Bitwarden rejected this account's credentials. Re-link it with a current API key.");
 
 /**
@@ -67,6 +80,52 @@ export class TokenService {
     return this.view(account);
   }
 
+  /** For the Public API proxy: a usable token and the API URL, or 404 / 409 needs_relink / 409 account_suspended. */
+  async proxyCredential(id: string): Promise<ProxyCredential> {
+    const state = await this.repo.findTokenState(id);
+    if (!state) throw notFound();
+    if (isSuspended(state.status as string)) throw suspendedError();
+    if (state.status === 'needs_relink') throw relinkError();
+    const t = await this.getToken(id, PROXY_MIN_VALIDITY_SECONDS);
+    return { accessToken: t.accessToken, apiBaseUrl: t.apiBaseUrl };
+  }
+
+  /**
+   * Bitwarden refused `rejected` with 401: drop it and obtain a fresh token, once, under the same per-account lock as
+   * /token, so that concurrent refusals (in any process) cause one exchange. A rejection of the credentials is 409.
+   */
+  async replaceRejectedToken(id: string, rejected: string): Promise<ProxyCredential> {
+    const account = await this.singleFlight(`replace:${id}`, () => this.replace(id, rejected));
+    const t = this.view(account);
+    return { accessToken: t.accessToken, apiBaseUrl: t.apiBaseUrl };
+  }
+
+  /**
+   * The token that replaced `rejected`, waiting out an exchange in progress (in this process or another), but never
+   * starting one: null when nobody replaced it.
+   */
+  async replacementFor(id: string, rejected: string): Promise<ProxyCredential | null> {
+    const deadline = Date.now() + WAIT_FOR_OTHER_MS;
+    const own = this.inflight.get(`replace:${id}`);
+    if (own) await own.catch(() => undefined);
+    for (;;) {
+      const current = await this.reread(id);
+      if (tokenUsable(current, 0, new Date())) {
+        const t = this.view(current);
+        if (t.accessToken !== rejected) return { accessToken: t.accessToken, apiBaseUrl: t.apiBaseUrl };
+      }
+      const held = await this.lock.withLock(tokenLock(id), async () => true);
+      if (held.acquired) {
+        const after = await this.reread(id);
+        if (!tokenUsable(after, 0, new Date())) return null;
+        const t = this.view(after);
+        return t.accessToken !== rejected ? { accessToken: t.accessToken, apiBaseUrl: t.apiBaseUrl } : null;
+      }
+      if (Date.now() > deadline) return null;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
+    }
+  }
+
   /** A sync job got 401 with our token: drop it and re-verify now. */
   async reportUnauthorized(id: string): Promise<AccountView> {
     const account = await this.accounts.visible({ kind: 'service', name: 'internal' }, id);
@@ -98,6 +157,32 @@ export class TokenService {
       if (tokenUsable(current, minValiditySeconds, new Date())) return current;
       if (current.status === 'needs_relink') throw relinkError();
       if (current.status === 'suspended') throw accountSuspended();
+      if (Date.now() > deadline) throw new AppError('provider_timeout', 'A token exchange for this account is taking too long. Try again.');
+    }
+  }
+
+  private async replace(id: string, rejected: string): Promise<AccountEntity> {
+    const deadline = Date.now() + WAIT_FOR_OTHER_MS;
+    // Another caller may have replaced it already: then its token is the answer.
+    const replaced = (a: AccountEntity) => tokenUsable(a, 0, new Date()) && this.secrets.openToken({ ...a, tokenEnc: a.tokenEnc as Buffer }) !== rejected;
+    for (;;) {
+      const held = await this.lock.withLock(tokenLock(id), async () => {
+        const current = await this.reread(id);
+        if (isSuspended(current.status as string)) throw suspendedError();
+        if (replaced(current)) return current;
+        await this.repo.update(id, { ...CLEARED_TOKEN });
+        const result = await this.verifier.verify(current, { priority: 'interactive', maxWaitMs: TOKEN_BUDGET_WAIT_MS });
+        if (result.kind === 'ok') return result.account;
+        if (result.kind === 'superseded') return null;
+        if (result.kind === 'rejected') throw relinkError();
+        throw result.error;
+      });
+      if (held.acquired && held.value) return held.value;
+      if (held.acquired) continue;
+      await new Promise((r) => setTimeout(r, 50 + Math.random() * 50));
+      const current = await this.reread(id);
+      if (replaced(current)) return current;
+      if (current.status === 'needs_relink') throw relinkError();
       if (Date.now() > deadline) throw new AppError('provider_timeout', 'A token exchange for this account is taking too long. Try again.');
     }
   }

@@ -1,6 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { AppConfig } from '@app/config';
+import { ApiGateway } from './api-gateway';
 import { BitwardenClient, ServerFlavor, ServerInfo } from './bitwarden.client';
 import { GatewayMetrics } from './gateway.metrics';
 import { HostPolicy, identityHostPolicy } from './host-policy';
@@ -39,6 +40,9 @@ export interface ExchangeOptions {
   flavor?: ServerFlavor | null;
 }
 
+/** Links and re-links wait this long for an API budget slot for their probe. */
+const PROBE_BUDGET_WAIT_MS = 5_000;
+
 const budgetError = (waitMs: number) =>
   new AppError('provider_rate_limited', 'Too many token requests to this Bitwarden server right now. Try again later.', {
     retryAfterSeconds: Math.max(1, Math.ceil(waitMs / 1000)),
@@ -57,6 +61,7 @@ export class BitwardenGateway {
     private readonly budget: IdentityBudget,
     private readonly metrics: GatewayMetrics,
     private readonly config: AppConfig,
+    private readonly api: ApiGateway,
   ) {}
 
   identityPolicy(identityBaseUrl: string, flavor: ServerFlavor | null = null): HostPolicy {
@@ -99,13 +104,25 @@ export class BitwardenGateway {
     }
   }
 
-  /** Checks that the API URL accepts a token (and which server it is); throws the contract's error when not. */
-  probe(apiBaseUrl: string, accessToken: string): Promise<{ flavor: ServerFlavor }> {
-    return this.client.probeApi({ apiBaseUrl, accessToken });
+  /**
+   * Checks that the API URL accepts a token (and which server it is); throws the contract's error when not. The
+   * probe is a Public API read: it takes a slot of the host's API budget like a proxied GET.
+   */
+  async probe(apiBaseUrl: string, accessToken: string, o: { priority?: BudgetPriority; maxWaitMs?: number } = {}): Promise<{ flavor: ServerFlavor }> {
+    await this.api.slot(apiBaseUrl, 'read', 'bitwarden-connect:probe', o.priority ?? 'interactive', o.maxWaitMs ?? PROBE_BUDGET_WAIT_MS);
+    try {
+      return await this.client.probeApi({ apiBaseUrl, accessToken });
+    } catch (e) {
+      if (e instanceof AppError && e.code === 'provider_rate_limited') throw await this.api.rateLimited(apiBaseUrl, String(e.extra.retryAfterSeconds ?? ''));
+      throw e;
+    }
   }
 
   /** The server's flavor and version from its unauthenticated /config, or null when it does not say. */
   async serverInfo(apiBaseUrl: string): Promise<ServerInfo | null> {
+    // Bitwarden counts /config against the API read limit too: it takes a slot, and without one it is not asked.
+    const slot = await this.api.slot(apiBaseUrl, 'read', 'bitwarden-connect:probe', 'interactive', PROBE_BUDGET_WAIT_MS).catch(() => null);
+    if (!slot) return null;
     return this.client.serverInfo(apiBaseUrl).catch(() => null);
   }
 }

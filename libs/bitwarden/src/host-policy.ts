@@ -52,8 +52,8 @@ export interface IdentityLimits {
 
 // Margins: the servers count in their own windows, started by their own clock at our first request. Our log is a
 // little longer than theirs, so requests our clock sees as one window apart can never land in one of theirs.
-const MINUTE_MS = 61_000;
-const SECOND_MS = 1_250;
+export const MINUTE_MS = 61_000;
+export const SECOND_MS = 1_250;
 const GCRA_MARGIN_MS = 1_000;
 
 /**

@@ -71,6 +71,10 @@ export class AppConfig {
   readonly selfHostedIdentityRateLimitPerMinute: number;
   readonly vaultwardenLoginBurst: number;
   readonly vaultwardenLoginPeriodSeconds: number;
+  readonly apiRateLimitReadsPerMinute: number;
+  readonly apiRateLimitWritesPerMinute: number;
+  readonly proxyMaxBodyBytes: number;
+  readonly proxyBudgetWaitMs: number;
   readonly logLevel: string;
   readonly corsOrigins: string[];
   readonly webhookUrl: string;
@@ -121,6 +125,10 @@ export class AppConfig {
     this.selfHostedIdentityRateLimitPerMinute = parsed.SELF_HOSTED_IDENTITY_RATE_LIMIT_PER_MINUTE;
     this.vaultwardenLoginBurst = parsed.VAULTWARDEN_LOGIN_BURST;
     this.vaultwardenLoginPeriodSeconds = parsed.VAULTWARDEN_LOGIN_PERIOD_SECONDS;
+    this.apiRateLimitReadsPerMinute = parsed.API_RATE_LIMIT_READS_PER_MINUTE;
+    this.apiRateLimitWritesPerMinute = parsed.API_RATE_LIMIT_WRITES_PER_MINUTE;
+    this.proxyMaxBodyBytes = parsed.PROXY_MAX_BODY_BYTES;
+    this.proxyBudgetWaitMs = parsed.PROXY_BUDGET_WAIT_MS;
     this.logLevel = parsed.LOG_LEVEL;
     this.corsOrigins = list(parsed.CORS_ORIGINS);
     this.webhookUrl = parsed.WEBHOOK_URL;

@@ -55,6 +55,22 @@ export class EnvSchema {
   @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(86400)
   VAULTWARDEN_LOGIN_PERIOD_SECONDS = 60;
 
+  /** Proxied GETs per minute per cloud API host, across all processes (Bitwarden cloud allows 200 per IP). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  API_RATE_LIMIT_READS_PER_MINUTE = 200;
+
+  /** Proxied POST/PUT/DELETE per minute per cloud API host (Bitwarden cloud allows 60 per IP, and 5 per second). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1) @Max(100000)
+  API_RATE_LIMIT_WRITES_PER_MINUTE = 60;
+
+  /** Largest request body the Public API proxy reads (it keeps it whole, to send it again after a 401). */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(1024) @Max(100 * 1024 * 1024)
+  PROXY_MAX_BODY_BYTES = 5 * 1024 * 1024;
+
+  /** How long a proxied call may wait for a slot of its API host's budget. */
+  @IsOptional() @Transform(toInt) @IsInt() @Min(0) @Max(120000)
+  PROXY_BUDGET_WAIT_MS = 10000;
+
   @IsOptional() @IsIn(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'])
   LOG_LEVEL = 'info';
 
