@@ -95,9 +95,10 @@ export class AccountVerifier {
    */
   async reprobe(account: AccountEntity, token: IssuedToken): Promise<AccountEntity | null> {
     const now = new Date();
-    const info = await this.gateway.serverInfo(account.apiBaseUrl);
+    // Background work: it takes API budget only when there is room left for sync jobs, and skips otherwise.
+    const info = await this.gateway.serverInfo(account.apiBaseUrl, 'background');
     try {
-      const probed = await this.gateway.probe(account.apiBaseUrl, token.accessToken);
+      const probed = await this.gateway.probe(account.apiBaseUrl, token.accessToken, { priority: 'background', maxWaitMs: 0 });
       const recovered = account.apiError && account.status === 'degraded' ? { status: 'active' as const, statusReason: null, lastError: null } : {};
       return this.repo.update(
         account.id,

@@ -119,9 +119,10 @@ export class BitwardenGateway {
   }
 
   /** The server's flavor and version from its unauthenticated /config, or null when it does not say. */
-  async serverInfo(apiBaseUrl: string): Promise<ServerInfo | null> {
+  async serverInfo(apiBaseUrl: string, priority: BudgetPriority = 'interactive'): Promise<ServerInfo | null> {
     // Bitwarden counts /config against the API read limit too: it takes a slot, and without one it is not asked.
-    const slot = await this.api.slot(apiBaseUrl, 'read', 'bitwarden-connect:probe', 'interactive', PROBE_BUDGET_WAIT_MS).catch(() => null);
+    const wait = priority === 'interactive' ? PROBE_BUDGET_WAIT_MS : 0;
+    const slot = await this.api.slot(apiBaseUrl, 'read', 'bitwarden-connect:probe', priority, wait).catch(() => null);
     if (!slot) return null;
     return this.client.serverInfo(apiBaseUrl).catch(() => null);
   }
