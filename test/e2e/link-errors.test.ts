@@ -3,7 +3,7 @@ import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SimulatorHandle, SimOrg } from '@app/simulator';
-import { Api, EU, resetStores, SELF, startApi, startSim, US } from '../support/stack';
+import { Api, EU, SELF, US, useStack } from '../support/stack';
 import { SERVICE_KEY } from '../support/env';
 import { assertError, assertNothingStored, closedPort, connectTo, countingListener, newOwner, Res } from './e2e-helpers';
 
@@ -12,26 +12,24 @@ let api: Api;
 let listener: Awaited<ReturnType<typeof countingListener>>;
 let usOrg: SimOrg;
 
+let dead: number;
 before(async () => {
-  await resetStores();
-  sim = await startSim();
   listener = await countingListener();
-  const dead = await closedPort();
-  api = await startApi(sim.port, {
-    OUTBOUND_TIMEOUT_MS: '1500',
-    OUTBOUND_CONNECT_TO: connectTo(sim.port, [
-      `dead.selfhosted.test:443:127.0.0.1:${dead}`,
-      `redirect-target.selfhosted.test:443:127.0.0.1:${listener.port}`,
-    ]),
-  });
-  usOrg = sim.createOrg({ realm: 'us' });
+  dead = await closedPort();
 });
-after(async () => {
-  await api.close();
-  await sim.close();
-  await listener.close();
-  await resetStores();
-});
+useStack(
+  {
+    env: (simPort) => ({
+      OUTBOUND_TIMEOUT_MS: '1500',
+      OUTBOUND_CONNECT_TO: connectTo(simPort, [`dead.selfhosted.test:443:127.0.0.1:${dead}`, `redirect-target.selfhosted.test:443:127.0.0.1:${listener.port}`]),
+    }),
+  },
+  (s) => {
+    ({ sim, api } = s);
+    usOrg = sim.createOrg({ realm: 'us' });
+  },
+);
+after(() => listener.close());
 afterEach(() => sim.clearFaults());
 
 const form = (org: Pick<SimOrg, 'clientId' | 'clientSecret'>, urls = US) => ({ ...urls, clientId: org.clientId, clientSecret: org.clientSecret });

@@ -105,13 +105,15 @@ function rescheduledIn(w: World, field: 'nextCheckAt' | 'refreshAt', t0: number)
   return (patch[field] as Date).getTime() - t0;
 }
 
+// A fresh world and processor for every test.
+let w: World;
+let p: AccountJobsProcessor;
+beforeEach(async () => {
+  w = new World();
+  p = await processorFor(w);
+});
+
 describe('AccountJobsProcessor.check', () => {
-  let w: World;
-  let p: AccountJobsProcessor;
-  beforeEach(async () => {
-    w = new World();
-    p = await processorFor(w);
-  });
 
   test('a deleted account is skipped without an exchange', async () => {
     w.row = null;
@@ -204,13 +206,7 @@ describe('AccountJobsProcessor.check', () => {
 });
 
 describe('AccountJobsProcessor.refresh', () => {
-  let w: World;
-  let p: AccountJobsProcessor;
   const now = () => Date.now();
-  beforeEach(async () => {
-    w = new World();
-    p = await processorFor(w);
-  });
 
   test('a deleted account is skipped', async () => {
     w.row = null;

@@ -1,10 +1,10 @@
 import { readFileSync } from 'node:fs';
 import http from 'node:http';
 import https from 'node:https';
-import net from 'node:net';
 import { join } from 'node:path';
 import { AddressInfo } from 'node:net';
 import { TLS_DIR } from '../../support/env';
+import { countingListener } from '../../support/servers';
 
 export const tlsOptions = () => ({ cert: readFileSync(join(TLS_DIR, 'leaf.pem')), key: readFileSync(join(TLS_DIR, 'leaf.key')) });
 
@@ -53,26 +53,7 @@ export async function startServer(handler: Handler, o: { tls?: boolean; host?: s
 }
 
 /** A raw TCP listener on all interfaces (dual-stack `::`) that only counts connections: the "victim". */
-export async function startCounter(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  let count = 0;
-  const sockets = new Set<net.Socket>();
-  const server = net.createServer((s) => {
-    count++;
-    sockets.add(s);
-    s.on('close', () => sockets.delete(s));
-    s.destroy();
-  });
-  await new Promise<void>((resolve) => server.listen({ port: 0, host: '::', ipv6Only: false }, resolve));
-  return {
-    port: (server.address() as AddressInfo).port,
-    connections: () => count,
-    close: () =>
-      new Promise<void>((resolve) => {
-        for (const s of sockets) s.destroy();
-        server.close(() => resolve());
-      }),
-  };
-}
+export const startCounter = () => countingListener({ dualStack: true });
 
 export const json = (res: http.ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}) => {
   res.writeHead(status, { 'content-type': 'application/json; charset=utf-8', ...headers });

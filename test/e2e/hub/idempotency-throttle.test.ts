@@ -1,24 +1,13 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, resetStores, startApi, startSim, US } from '../../support/stack';
+import { Api, startApi, US, useStack } from '../../support/stack';
 
 let sim: SimulatorHandle;
 let api: Api;
 let limited: Api;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port);
-  limited = await startApi(sim.port, { LINK_RATE_LIMIT_PER_MINUTE: '3' });
-});
-after(async () => {
-  await limited.close();
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+useStack({ apis: { limited: { LINK_RATE_LIMIT_PER_MINUTE: '3' } } }, (s) => ({ sim, api, apis: { limited } } = s));
 
 test('a double submit with one Idempotency-Key makes one account and one upstream exchange', async () => {
   const org = sim.createOrg();

@@ -1,49 +1,34 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createServer, IncomingHttpHeaders, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
-import { INestApplicationContext } from '@nestjs/common';
-import { verifyWebhook } from '../../../apps/worker/src/webhooks/webhook-signature';
+import { IncomingHttpHeaders } from 'node:http';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, eventually, resetStores, startApi, startSim, startWorker, US } from '../../support/stack';
+import { verifyWebhook } from '../../../apps/worker/src/webhooks/webhook-signature';
+import { Receiver, startReceiver } from '../../support/servers';
+import { Api, eventually, US, useStack } from '../../support/stack';
 
 const SECRET = 'whsec-test-0123456789';
 let sim: SimulatorHandle;
 let api: Api;
-let worker: INestApplicationContext;
-let receiver: Server;
+let receiver: Receiver;
 let failNext = 0;
 const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
 
 before(async () => {
-  await resetStores();
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      if (failNext > 0) {
-        failNext--;
-        res.writeHead(500).end();
-        return;
-      }
-      received.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
+  receiver = await startReceiver((req, res, body) => {
+    if (failNext > 0) {
+      failNext--;
+      res.writeHead(500).end();
+      return;
+    }
+    received.push({ headers: req.headers, body });
+    res.writeHead(204).end();
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  const port = (receiver.address() as AddressInfo).port;
-  const env = { WEBHOOK_URL: `http://127.0.0.1:${port}/hook`, WEBHOOK_SECRET: SECRET, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' };
-  sim = await startSim();
-  api = await startApi(sim.port, env);
-  worker = await startWorker(sim.port, env);
 });
-after(async () => {
-  await worker.close();
-  await api.close();
-  await sim.close();
-  await new Promise((r) => receiver.close(r));
-  await resetStores();
-});
+useStack(
+  { env: () => ({ WEBHOOK_URL: receiver.url('/hook'), WEBHOOK_SECRET: SECRET, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' }), worker: true },
+  (s) => ({ sim, api } = s),
+);
+after(() => receiver.close());
 
 const eventsFor = (accountId: string) =>
   received.map((r) => ({ ...r, json: JSON.parse(r.body) })).filter((r) => r.json.accountId === accountId);

@@ -1,25 +1,14 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, resetStores, startApi, startSim, US } from '../../support/stack';
+import { Api, US, useStack } from '../../support/stack';
 
 let sim: SimulatorHandle;
 let api: Api;
 let redisDown: Api;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port);
-  // Nothing listens on port 1: this instance runs with Redis "down".
-  redisDown = await startApi(sim.port, { REDIS_URL: 'redis://127.0.0.1:1' });
-});
-after(async () => {
-  await redisDown.close();
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+// Nothing listens on port 1: the second instance runs with Redis "down".
+useStack({ apis: { redisDown: { REDIS_URL: 'redis://127.0.0.1:1' } } }, (s) => ({ sim, api, apis: { redisDown } } = s));
 
 test('health: live always, ready when Postgres and Redis answer', async () => {
   assert.equal((await fetch(`${api.url}/health/live`)).status, 200);

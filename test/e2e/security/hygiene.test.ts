@@ -1,28 +1,18 @@
 // Transport and storage hygiene: helmet's headers and an X-Request-Id on every answer (including the ones the body
 // parsers end early), exact service-key comparison, and no secret or token anywhere in Redis (BullMQ job data,
 // locks, rate-limit counters) after linking and running the worker's refresh and check paths.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
-import { INestApplicationContext } from '@nestjs/common';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, eventually, resetStores, startApi, startSim, startWorker, US } from '../../support/stack';
 import { SERVICE_KEY, TEST_REDIS_URL } from '../../support/env';
-import { withPg } from '../../support/stack';
+import { expireToken, tokenOutlives } from '../../support/fixtures';
+import { Api, eventually, US, useStack } from '../../support/stack';
 
 let sim: SimulatorHandle;
 let api: Api;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port, { LINK_RATE_LIMIT_PER_MINUTE: '1000000' });
-});
-after(async () => {
-  await api?.close();
-  await sim?.close();
-  await resetStores();
-});
+const stack = useStack({ env: { LINK_RATE_LIMIT_PER_MINUTE: '1000000' } }, (s) => ({ sim, api } = s));
 
 type Res = { status: number; body: any; headers: Headers };
 
@@ -142,7 +132,7 @@ async function redisDump(redis: Redis): Promise<{ text: string; jobData: unknown
 const forms = (s: string) => [s, Buffer.from(s).toString('hex'), Buffer.from(s).toString('base64').replace(/=+$/, ''), Buffer.from(s).toString('base64url')];
 
 test('no secret or access token anywhere in Redis after linking, token calls, report-unauthorized and worker refresh/check jobs', async () => {
-  const worker: INestApplicationContext = await startWorker(sim.port, { LINK_RATE_LIMIT_PER_MINUTE: '1000000' });
+  await stack.startWorker();
   const redis = new Redis(TEST_REDIS_URL);
   try {
     const org = sim.createOrg({ realm: 'us' });
@@ -172,11 +162,8 @@ test('no secret or access token anywhere in Redis after linking, token calls, re
     // Slow Bitwarden down so the jobs stay in Redis (waiting/active) long enough for the snapshots to see them.
     sim.configure({ latencyMs: 600 });
     const exchangesBefore = sim.counters().tokenRequests;
-    await withPg((pg) =>
-      pg.query(`UPDATE accounts SET token_expires_at = now() + interval '20 seconds', refresh_at = now(), next_check_at = now(), last_token_request_at = now() WHERE id = $1`, [id]),
-    );
-    const renewedInDb = () =>
-      withPg(async (pg) => (await pg.query(`SELECT token_expires_at > now() + interval '60 seconds' AS ok FROM accounts WHERE id = $1`, [id])).rows[0]?.ok === true);
+    await expireToken(id, 20);
+    const renewedInDb = () => tokenOutlives(id, 60);
     await eventually(async () => {
       await snap();
       return sim.counters().tokenRequests > exchangesBefore && (await renewedInDb());
@@ -204,6 +191,6 @@ test('no secret or access token anywhere in Redis after linking, token calls, re
     }
   } finally {
     redis.disconnect();
-    await worker.close();
+    await stack.stopWorker();
   }
 });

@@ -1,13 +1,14 @@
 // Tenant isolation (docs/API.md, "Connect sessions and their rights"; docs/SECURITY.md, "2.5"): a connect session sees and changes only what it
 // is bound to, everything else looks nonexistent or is forbidden; ciphertexts are bound to their owner and row, so
 // tampering with owner_id or swapping blobs in the database makes them unreadable without leaking anything.
-import { after, before, test } from 'node:test';
+import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { SimulatorHandle, SimOrg } from '@app/simulator';
-import { Api, EU, resetStores, startApi, startSim, US } from '../../support/stack';
 import { errorCode } from '../../support/api-errors';
-import { withPg } from '../../support/stack';
+import { linkAccount } from '../../support/factories';
+import { expireSession, setOwner, swapSecretBlobs } from '../../support/fixtures';
+import { Api, US, useStack } from '../../support/stack';
 
 let sim: SimulatorHandle;
 let api: Api;
@@ -22,26 +23,17 @@ let a1: Acct; // A's, linked by the hub
 let a2: Acct; // A's, linked by the hub
 let b1: Acct; // B's
 
+// fatal: the decrypt failures below are expected and logged at error level.
+useStack({ env: { LINK_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'fatal' } }, (s) => ({ sim, api } = s));
 before(async () => {
-  await resetStores();
-  sim = await startSim();
-  // fatal: the decrypt failures below are expected and logged at error level.
-  api = await startApi(sim.port, { LINK_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'fatal' });
   a1 = await link(A, 'us');
   a2 = await link(A, 'eu');
   b1 = await link(B, 'us');
 });
-after(async () => {
-  await api?.close();
-  await sim?.close();
-  await resetStores();
-});
 
-async function link(ownerId: string, realm: 'us' | 'eu'): Promise<Acct> {
-  const org = sim.createOrg({ realm });
-  const res = await api.call('POST', '/v1/accounts', { ownerId, ...(realm === 'us' ? US : EU), clientId: org.clientId, clientSecret: org.clientSecret });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return { id: res.body.id, org, ownerId };
+async function link(ownerId: string, region: 'us' | 'eu'): Promise<Acct> {
+  const { id, org } = await linkAccount(api, sim, { ownerId, region });
+  return { id, org, ownerId };
 }
 
 async function session(ownerId: string, accountId?: string): Promise<string> {
@@ -138,7 +130,7 @@ test('an expired, unknown or altered session token is 401 unauthorized', async (
   expectError(await api.call('GET', `/v1/accounts/${a1.id}`, undefined, as(altered)), 401, 'unauthorized');
   expectError(await api.call('GET', `/v1/accounts/${a1.id}`, undefined, as('cs_' + 'x'.repeat(43))), 401, 'unauthorized');
   const hash = createHash('sha256').update(tok).digest();
-  await withPg((pg) => pg.query(`UPDATE connect_sessions SET expires_at = now() - interval '1 second' WHERE token_hash = $1`, [hash]));
+  await expireSession(hash);
   expectError(await api.call('GET', `/v1/accounts/${a1.id}`, undefined, as(tok)), 401, 'unauthorized');
   expectError(await api.call('PUT', `/v1/accounts/${a1.id}/credentials`, { clientSecret: a1.org.clientSecret }, as(tok)), 401, 'unauthorized');
   expectError(await api.call('POST', '/v1/accounts', { ...US, clientId: a1.org.clientId, clientSecret: a1.org.clientSecret }, as(tok)), 401, 'unauthorized');
@@ -169,7 +161,7 @@ test("a row whose owner_id is changed to another owner no longer decrypts; token
   const v0 = await api.call('POST', `/v1/accounts/${a2.id}/token`, {});
   assert.equal(v0.status, 200, JSON.stringify(v0.body));
   const cachedToken = v0.body.accessToken as string;
-  await withPg((pg) => pg.query('UPDATE accounts SET owner_id = $2 WHERE id = $1', [a2.id, B]));
+  await setOwner(a2.id, B);
   try {
     const before = sim.counters().tokenRequests;
     const tok = await api.call('POST', `/v1/accounts/${a2.id}/token`, {});
@@ -185,7 +177,7 @@ test("a row whose owner_id is changed to another owner no longer decrypts; token
     assert.ok(listB.body.data.some((x: any) => x.id === a2.id));
     assertNoLeak(listB, [a2.org.clientSecret, cachedToken]);
   } finally {
-    await withPg((pg) => pg.query('UPDATE accounts SET owner_id = $2 WHERE id = $1', [a2.id, A]));
+    await setOwner(a2.id, A);
   }
   const back = await api.call('POST', `/v1/accounts/${a2.id}/verify`);
   assert.equal(back.status, 200, 'restoring owner_id restores the row');
@@ -193,14 +185,7 @@ test("a row whose owner_id is changed to another owner no longer decrypts; token
 });
 
 test('two rows with swapped secret_enc both fail to decrypt; swapping back restores both', async () => {
-  const swap = () =>
-    withPg((pg) =>
-      pg.query(
-        `UPDATE accounts a SET secret_enc = b.secret_enc FROM accounts b
-          WHERE (a.id, b.id) IN (($1::uuid, $2::uuid), ($2::uuid, $1::uuid))`,
-        [a1.id, b1.id],
-      ),
-    );
+  const swap = () => swapSecretBlobs(a1.id, b1.id);
   await swap();
   try {
     const before = sim.counters().tokenRequests;

@@ -1,7 +1,7 @@
 // Key rotation (docs/SECURITY.md "Key rotation"): keys:rotate moves every client secret and cached
 // token to the active key, is idempotent, never overwrites a concurrent write, converges when run twice at once next
 // to a busy API, and every process refuses to boot when ENCRYPTION_KEYS cannot open what is stored.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { secretContext, tokenContext } from '@app/accounts';
@@ -10,21 +10,15 @@ import { createDataSource } from '@app/database';
 import { SimulatorHandle, SimOrg } from '@app/simulator';
 import { createApiApp } from '../../../apps/api/src/bootstrap';
 import { KeyRotationRepository } from '../../../libs/accounts/src/keys/key-rotation.repository';
-import { Api, EU, resetStores, startApi, startSim, US } from '../../support/stack';
 import { baseEnv } from '../../support/env';
+import { blobColumns, deleteAccountRow, secretColumnsOf, setSecretBlob } from '../../support/fixtures';
 import { K1, K2, K3, keyB64, runKeysCli } from '../../support/keys-cli';
-import { withPg } from '../../support/stack';
+import { Api, EU, startApi, US, useStack, withPg } from '../../support/stack';
 
 let sim: SimulatorHandle;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-});
-after(async () => {
-  await sim.close();
-  await resetStores();
-});
+// Each test starts the APIs it needs, with its own ENCRYPTION_KEYS: the stack holds only the simulator.
+useStack({ api: false }, (s) => (sim = s.sim));
 
 interface Linked {
   org: SimOrg;
@@ -36,8 +30,7 @@ interface Linked {
 const linked: Linked[] = [];
 
 const keyIdOfBlob = (b: Buffer) => b.subarray(2, 2 + b[1]!).toString('latin1');
-const rows = () =>
-  withPg(async (pg) => (await pg.query('SELECT id, owner_id, api_base_url, identity_base_url, secret_enc, secret_key_id, token_enc, token_key_id FROM accounts ORDER BY id')).rows);
+const rows = blobColumns;
 
 async function withApi<T>(env: Record<string, string>, fn: (api: Api) => Promise<T>): Promise<T> {
   const api = await startApi(sim.port, env);
@@ -145,9 +138,9 @@ test('the compare-and-set never overwrites a write that happened after the rotat
     const resealed = box.reseal(seen.enc, ctx);
     // A concurrent writer (a re-link on an API still configured with t2 first) replaces the blob in between.
     const concurrent = new SecretBox(await Keyring.fromEnv(`t2:${K2}`)).seal('a-newer-secret-from-a-relink', ctx);
-    await withPg((pg) => pg.query('UPDATE accounts SET secret_enc = $2 WHERE id = $1', [seen.id, concurrent]));
+    await setSecretBlob(seen.id, concurrent);
     assert.equal(await repo.swap('client_secret', seen.id, seen.keyId, seen.enc, resealed, 't3'), false);
-    const [row] = await withPg(async (pg) => (await pg.query('SELECT secret_enc, secret_key_id FROM accounts WHERE id = $1', [seen.id])).rows);
+    const row = await secretColumnsOf(seen.id);
     assert.deepEqual(row.secret_enc, concurrent, 'the newer write survives');
     assert.equal(row.secret_key_id, 't2');
     // The next pass picks the newer blob up and succeeds; then restore the real secret for later tests.
@@ -155,7 +148,7 @@ test('the compare-and-set never overwrites a write that happened after the rotat
     assert.deepEqual(again!.enc, concurrent);
     const real = linked.find((l) => l.id === seen.id) ?? a;
     const restore = new SecretBox(await Keyring.fromEnv(`t2:${K2}`)).seal(real.secret, ctx);
-    await withPg((pg) => pg.query('UPDATE accounts SET secret_enc = $2 WHERE id = $1', [seen.id, restore]));
+    await setSecretBlob(seen.id, restore);
   } finally {
     await ds.destroy();
   }
@@ -251,7 +244,7 @@ test('a blob that does not open is reported (no plaintext, no key) and skipped; 
   const victim = (await rows()).find((r) => r.owner_id.startsWith('rot-fx-'))!;
   const damaged = Buffer.from(victim.secret_enc);
   damaged[damaged.length - 1]! ^= 1;
-  await withPg((pg) => pg.query('UPDATE accounts SET secret_enc = $2 WHERE id = $1', [victim.id, damaged]));
+  await setSecretBlob(victim.id, damaged);
   const K4 = keyB64(4);
   const run = await runKeysCli(['rotate'], { ENCRYPTION_KEYS: `t4:${K4},t3:${K3}` });
   assert.equal(run.code, 1, run.stdout + run.stderr);
@@ -261,7 +254,7 @@ test('a blob that does not open is reported (no plaintext, no key) and skipped; 
   const left = (await rows()).filter((r) => r.secret_key_id !== 't4');
   assert.deepEqual(left.map((r) => r.id), [victim.id]);
   // Put things back the way the next tests expect: drop the damaged row and move everything to t3 again.
-  await withPg((pg) => pg.query('DELETE FROM accounts WHERE id = $1', [victim.id]));
+  await deleteAccountRow(victim.id);
   const back = await runKeysCli(['rotate'], { ENCRYPTION_KEYS: `t3:${K3},t4:${K4}` });
   assert.equal(back.code, 0, back.stdout + back.stderr);
 });

@@ -5,21 +5,18 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
-import { createServer, Server } from 'node:http';
-import { AddressInfo } from 'node:net';
 import Redis from 'ioredis';
-import { INestApplicationContext } from '@nestjs/common';
 import { SimulatorHandle } from '@app/simulator';
 import { TEST_DATABASE_URL, TEST_REDIS_URL } from '../../support/env';
-import { Api, eventually, resetStores, startApi, startSim, startWorker, US } from '../../support/stack';
+import { Receiver, startReceiver } from '../../support/servers';
+import { Api, eventually, US, useStack } from '../../support/stack';
 
 const captured: string[] = [];
 const original = { out: process.stdout.write, err: process.stderr.write };
 const webhookBodies: string[] = [];
 let sim: SimulatorHandle;
 let api: Api;
-let worker: INestApplicationContext;
-let receiver: Server;
+let receiver: Receiver;
 
 function capture(): void {
   for (const stream of [process.stdout, process.stderr]) {
@@ -35,37 +32,33 @@ function release(): void {
   process.stderr.write = original.err;
 }
 
+// Logs are captured from before the API and worker boot until after they have closed.
 before(async () => {
-  await resetStores();
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      webhookBodies.push(JSON.stringify(req.headers) + body);
-      res.writeHead(200).end();
-    });
+  receiver = await startReceiver((req, res, body) => {
+    webhookBodies.push(JSON.stringify(req.headers) + body);
+    res.writeHead(200).end();
   });
-  await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
-  sim = await startSim();
-  sim.configure({ tokenLifetimeSeconds: 8 });
-  const env = {
-    LOG_LEVEL: 'debug',
-    ACCOUNT_CHECK_INTERVAL_SECONDS: '3',
-    WEBHOOK_URL: `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`,
-    WEBHOOK_SECRET: 'canary-webhook-secret',
-    OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
-  };
   capture();
-  api = await startApi(sim.port, env);
-  worker = await startWorker(sim.port, env);
 });
+useStack(
+  {
+    env: () => ({
+      LOG_LEVEL: 'debug',
+      ACCOUNT_CHECK_INTERVAL_SECONDS: '3',
+      WEBHOOK_URL: receiver.url('/hook'),
+      WEBHOOK_SECRET: 'canary-webhook-secret',
+      OUTBOUND_ALLOWED_HOSTS: '127.0.0.1',
+    }),
+    worker: true,
+  },
+  (s) => {
+    ({ sim, api } = s);
+    sim.configure({ tokenLifetimeSeconds: 8 });
+  },
+);
 after(async () => {
-  await worker?.close();
-  await api?.close();
   release();
-  await sim.close();
-  await new Promise((r) => receiver.close(r));
-  await resetStores();
+  await receiver.close();
 });
 
 const forms = (s: string) => [s, Buffer.from(s).toString('hex'), Buffer.from(s).toString('base64').replace(/=+$/, ''), Buffer.from(s).toString('base64url')];

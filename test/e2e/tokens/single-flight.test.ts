@@ -1,8 +1,9 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, resetStores, startApi, startSim } from '../../support/stack';
-import { clearToken, exchangesFor, linkOrg } from './helpers';
+import { linkAccount } from '../../support/factories';
+import { clearToken, exchangesFor } from '../../support/fixtures';
+import { Api, useStack } from '../../support/stack';
 
 // Concurrent token calls for an account without a usable cached token make exactly one upstream exchange:
 // in one process (promise map) and across processes (Redis lock + re-read).
@@ -10,17 +11,10 @@ let sim: SimulatorHandle;
 let api1: Api;
 let api2: Api;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api1 = await startApi(sim.port);
-  api2 = await startApi(sim.port);
-});
-after(async () => {
-  await api1.close();
-  await api2.close();
-  await sim.close();
-  await resetStores();
+useStack({ apis: { second: {} } }, (s) => {
+  sim = s.sim;
+  api1 = s.api;
+  api2 = s.apis.second;
 });
 
 async function burst(apis: Api[], id: string, n: number) {
@@ -30,7 +24,7 @@ async function burst(apis: Api[], id: string, n: number) {
 }
 
 test('50 concurrent token calls in one process: one exchange, one token for all', async () => {
-  const a = await linkOrg(api1, sim, 'sf-one');
+  const a = await linkAccount(api1, sim, { ownerId: 'sf-one' });
   await clearToken(a.id);
   sim.configure({ latencyMs: 300 });
   const since = Date.now();
@@ -45,7 +39,7 @@ test('50 concurrent token calls in one process: one exchange, one token for all'
 });
 
 test('50 concurrent token calls split across two API instances: one exchange, one token for all', async () => {
-  const a = await linkOrg(api1, sim, 'sf-two');
+  const a = await linkAccount(api1, sim, { ownerId: 'sf-two' });
   await clearToken(a.id);
   sim.configure({ latencyMs: 300 });
   const since = Date.now();
@@ -60,8 +54,8 @@ test('50 concurrent token calls split across two API instances: one exchange, on
 });
 
 test('single flight is per account: concurrent calls for two accounts make one exchange each', async () => {
-  const a = await linkOrg(api1, sim, 'sf-pair');
-  const b = await linkOrg(api1, sim, 'sf-pair');
+  const a = await linkAccount(api1, sim, { ownerId: 'sf-pair' });
+  const b = await linkAccount(api1, sim, { ownerId: 'sf-pair' });
   await clearToken(a.id);
   await clearToken(b.id);
   sim.configure({ latencyMs: 300 });

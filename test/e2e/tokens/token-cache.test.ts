@@ -2,14 +2,15 @@ import { beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SimulatorHandle } from '@app/simulator';
+import { linkAccount } from '../../support/factories';
+import { clearToken, exchangesFor } from '../../support/fixtures';
 import { Api, useStack } from '../../support/stack';
-import { clearToken, exchangesFor, linkOrg } from './helpers';
 
 // The token path of the API alone (no worker): cache hits, renewal on demand, validation, 404/409, report-unauthorized.
 let sim: SimulatorHandle;
 let api: Api;
 
-useStack((s) => ({ sim, api } = s));
+useStack({}, (s) => ({ sim, api } = s));
 beforeEach(() => {
   sim.configure({ tokenLifetimeSeconds: 3600, latencyMs: 0 });
   sim.clearFaults();
@@ -18,7 +19,7 @@ beforeEach(() => {
 const token = (id: string, body: unknown = {}) => api.call('POST', `/v1/accounts/${id}/token`, body);
 
 test('a cached token is served without a new exchange while it has minValiditySeconds left', async () => {
-  const a = await linkOrg(api, sim, 'cache-hit');
+  const a = await linkAccount(api, sim, { ownerId: 'cache-hit' });
   const exchangesAfterLink = exchangesFor(sim, a.org.clientId).length;
   assert.equal(exchangesAfterLink, 1);
 
@@ -43,7 +44,7 @@ test('a cached token is served without a new exchange while it has minValiditySe
 
 test('asking for more life than the cached token has left exchanges a new one, never a token shorter than asked', async () => {
   sim.configure({ tokenLifetimeSeconds: 1000 });
-  const a = await linkOrg(api, sim, 'cache-miss');
+  const a = await linkAccount(api, sim, { ownerId: 'cache-miss' });
   const cached = await token(a.id, { minValiditySeconds: 500 });
   assert.equal(cached.status, 200);
   assert.equal(exchangesFor(sim, a.org.clientId).length, 1, 'the link token (1000 s) covers 500 s');
@@ -75,7 +76,7 @@ test('asking for more life than the cached token has left exchanges a new one, n
 });
 
 test('minValiditySeconds is validated', async () => {
-  const a = await linkOrg(api, sim, 'cache-validation');
+  const a = await linkAccount(api, sim, { ownerId: 'cache-validation' });
   for (const minValiditySeconds of [-1, 3301, 'x', 1.5, '10']) {
     const res = await token(a.id, { minValiditySeconds });
     assert.equal(res.status, 400, `minValiditySeconds ${JSON.stringify(minValiditySeconds)} → ${res.status}`);
@@ -101,7 +102,7 @@ test('an unknown account answers 404', async () => {
 });
 
 test('409 needs_relink once a rotation was detected, without another exchange', async () => {
-  const a = await linkOrg(api, sim, 'cache-relink');
+  const a = await linkAccount(api, sim, { ownerId: 'cache-relink' });
   sim.rotateKey(a.org.id);
   const verified = await api.call('POST', `/v1/accounts/${a.id}/verify`);
   assert.equal(verified.status, 200);
@@ -115,7 +116,7 @@ test('409 needs_relink once a rotation was detected, without another exchange', 
 });
 
 test('report-unauthorized drops the cached token and re-verifies now', async () => {
-  const a = await linkOrg(api, sim, 'cache-401');
+  const a = await linkAccount(api, sim, { ownerId: 'cache-401' });
   const t1 = await token(a.id, { minValiditySeconds: 60 });
   assert.equal(t1.status, 200);
   const before = exchangesFor(sim, a.org.clientId).length;

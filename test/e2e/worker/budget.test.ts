@@ -1,48 +1,40 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INestApplicationContext } from '@nestjs/common';
-import { SimulatorHandle } from '@app/simulator';
-import { Api, eventually, resetStores, startApi, startSim, startWorker } from '../../support/stack';
-import { clearToken, flushTestRedis, Linked, linkOrg, sleep, sql } from '../tokens/helpers';
+import { Linked, linkAccount } from '../../support/factories';
+import { clearToken, flushTestRedis, idsWithStatus, makeDue, statusCounts } from '../../support/fixtures';
+import { sleep } from '../../support/procs';
+import { Api, eventually, startApi, useStack } from '../../support/stack';
 
 // The identity-host budget (IDENTITY_RATE_LIMIT_PER_MINUTE, shared through Redis by the API and every worker):
 // background checks take at most limit - reserve, sync-job token calls still get through, and a 429 pauses the host.
 const HOST = 'identity.bitwarden.com';
-let sim: SimulatorHandle;
+// Each test starts its own API and worker with its limit: the stack holds only the simulator.
+const stack = useStack({ api: false });
 let accounts: Linked[] = [];
-let worker: INestApplicationContext | null = null;
 let api: Api | null = null;
 
-const usLog = (from: number, to = Infinity) => sim.counters().tokenLog.filter((e) => e.host === HOST && e.at >= from && e.at < to);
+const usLog = (from: number, to = Infinity) => stack.sim.counters().tokenLog.filter((e) => e.host === HOST && e.at >= from && e.at < to);
 
 before(async () => {
-  await resetStores();
-  sim = await startSim();
-  const linker = await startApi(sim.port, { IDENTITY_RATE_LIMIT_PER_MINUTE: '10000' });
+  const linker = await startApi(stack.sim.port, { IDENTITY_RATE_LIMIT_PER_MINUTE: '10000' });
   try {
     accounts = [];
-    for (let i = 0; i < 40; i++) accounts.push(await linkOrg(linker, sim, 'budget'));
+    for (let i = 0; i < 40; i++) accounts.push(await linkAccount(linker, stack.sim, { ownerId: 'budget' }));
   } finally {
     await linker.close();
   }
 });
-after(async () => {
-  await worker?.close();
-  await api?.close();
-  await sim.close();
-  await resetStores();
-});
+after(() => api?.close());
 
 async function restart(limit: string) {
-  await worker?.close();
+  await stack.stopWorker();
   await api?.close();
-  worker = null;
   api = null;
   // Every account due at once, and an empty budget log.
-  await sql('UPDATE accounts SET next_check_at = now()');
+  await makeDue();
   await flushTestRedis();
-  api = await startApi(sim.port, { IDENTITY_RATE_LIMIT_PER_MINUTE: limit });
-  worker = await startWorker(sim.port, { IDENTITY_RATE_LIMIT_PER_MINUTE: limit, ACCOUNT_CHECK_INTERVAL_SECONDS: '2' });
+  api = await startApi(stack.sim.port, { IDENTITY_RATE_LIMIT_PER_MINUTE: limit });
+  await stack.startWorker({ IDENTITY_RATE_LIMIT_PER_MINUTE: limit, ACCOUNT_CHECK_INTERVAL_SECONDS: '2' });
 }
 
 test('40 accounts due at once with a limit of 10/min: 8 background exchanges, and a sync job still gets its token', async () => {
@@ -68,12 +60,11 @@ test('40 accounts due at once with a limit of 10/min: 8 background exchanges, an
   assert.equal(usLog(start, callAt).length, 8, 'exactly the background share');
   assert.equal(all.length, 9);
   // Budget-starved accounts are simply waiting, not failed.
-  const statuses = await sql<{ status: string; n: string }>('SELECT status, count(*) AS n FROM accounts GROUP BY status');
-  assert.deepEqual(statuses.map((s) => s.status), ['active']);
+  assert.deepEqual(Object.keys(await statusCounts()), ['active']);
 });
 
 test('a 429 with Retry-After 5 pauses the host: no token request reaches it until the pause is over', async () => {
-  sim.addFault({ kind: '429', target: 'token', realm: 'us', count: 1, retryAfterSeconds: 5 });
+  stack.sim.addFault({ kind: '429', target: 'token', realm: 'us', count: 1, retryAfterSeconds: 5 });
   const start = Date.now();
   await restart('10000');
   const first429 = await eventually(async () => usLog(start).find((e) => e.status === 429), 8000, 'a 429');
@@ -90,6 +81,5 @@ test('a 429 with Retry-After 5 pauses the host: no token request reaches it unti
   const during = usLog(t429 + 300, t429 + 4900);
   assert.deepEqual(during, [], `${during.length} token requests reached ${HOST} during the pause`);
   assert.ok(usLog(t429 + 4900).length > 0, 'exchanges resumed after the pause');
-  const rejected = await sql('SELECT id FROM accounts WHERE status = $1', ['needs_relink']);
-  assert.equal(rejected.length, 0, 'a 429 never means needs_relink');
+  assert.deepEqual(await idsWithStatus('needs_relink'), [], 'a 429 never means needs_relink');
 });

@@ -1,37 +1,20 @@
-import { after, afterEach, before, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INestApplicationContext } from '@nestjs/common';
-import { SimulatorHandle } from '@app/simulator';
-import { Api, resetStores, startApi, startSim, startWorker } from '../../support/stack';
-import { flushTestRedis, Linked, linkOrg, sleep, sql } from '../tokens/helpers';
+import { Linked, linkAccount } from '../../support/factories';
+import { deleteAllAccounts, flushTestRedis, lastChecks } from '../../support/fixtures';
+import { sleep } from '../../support/procs';
+import { useStack } from '../../support/stack';
 
 // Every account is re-verified at least every ACCOUNT_CHECK_INTERVAL_SECONDS, used or idle, even after Redis loses
 // every queued job (FLUSHDB): Postgres holds the schedule and the sweep's lease gives lost jobs back.
 const INTERVAL_S = 3;
 const LEASE_MS = 5000; // interval / 4, clamped to at least 5 s
-const env = { ACCOUNT_CHECK_INTERVAL_SECONDS: String(INTERVAL_S) };
-let sim: SimulatorHandle;
-let api: Api;
-let worker: INestApplicationContext | null = null;
-
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port, env);
-});
-afterEach(async () => {
-  await worker?.close();
-  worker = null;
-});
-after(async () => {
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+const stack = useStack({ env: { ACCOUNT_CHECK_INTERVAL_SECONDS: String(INTERVAL_S) } });
+afterEach(() => stack.stopWorker());
 
 async function checkTimes(ids: string[]): Promise<Map<string, number>> {
-  const rows = await sql<{ id: string; last_checked_at: Date }>('SELECT id, last_checked_at FROM accounts WHERE id = ANY($1)', [ids]);
-  return new Map(rows.map((r) => [r.id, r.last_checked_at.getTime()]));
+  const rows = await lastChecks(ids);
+  return new Map(rows.map((r) => [r.id, r.last_checked_at!.getTime()]));
 }
 
 /** Samples lastCheckedAt of every account for `ms` and returns, per account, every distinct value seen. */
@@ -61,9 +44,10 @@ function assertOnTime(seen: Map<string, number[]>, from: number, maxGapMs: numbe
 }
 
 test('used and idle accounts are all re-verified within the check interval', async () => {
+  const { api, sim } = stack;
   const accounts: Linked[] = [];
-  for (let i = 0; i < 6; i++) accounts.push(await linkOrg(api, sim, 'interval'));
-  worker = await startWorker(sim.port, env);
+  for (let i = 0; i < 6; i++) accounts.push(await linkAccount(api, sim, { ownerId: 'interval' }));
+  await stack.startWorker();
   // Half of them are in active use.
   for (const a of accounts.slice(0, 3)) assert.equal((await api.call('POST', `/v1/accounts/${a.id}/token`, {})).status, 200);
   const from = Date.now();
@@ -77,10 +61,11 @@ test('used and idle accounts are all re-verified within the check interval', asy
 });
 
 test('after FLUSHDB of Redis every account is still checked on time (within interval + lease)', async () => {
-  await sql('TRUNCATE accounts, account_events');
+  const { api, sim } = stack;
+  await deleteAllAccounts();
   const accounts: Linked[] = [];
-  for (let i = 0; i < 6; i++) accounts.push(await linkOrg(api, sim, 'flush'));
-  worker = await startWorker(sim.port, env);
+  for (let i = 0; i < 6; i++) accounts.push(await linkAccount(api, sim, { ownerId: 'flush' }));
+  await stack.startWorker();
   const ids = accounts.map((a) => a.id);
   await watchChecks(ids, 2500); // let the worker queue and lease jobs first
   const flushedAt = Date.now();

@@ -1,38 +1,16 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INestApplicationContext } from '@nestjs/common';
-import { SimulatorHandle } from '@app/simulator';
-import { Api, eventually, resetStores, startApi, startSim, startWorker } from '../../support/stack';
-import { linkOrg, sql } from '../tokens/helpers';
+import { linkAccount } from '../../support/factories';
+import { accountRow, eventsOf } from '../../support/fixtures';
+import { eventually, useStack } from '../../support/stack';
 
 // account_events is the account's history: every transition, whoever made it (API or worker), kept after DELETE.
-const env = { ACCOUNT_CHECK_INTERVAL_SECONDS: '3' };
-let sim: SimulatorHandle;
-let api: Api;
-let worker: INestApplicationContext;
-
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port, env);
-  worker = await startWorker(sim.port, env);
-});
-after(async () => {
-  await worker.close();
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
-
-const events = (id: string) =>
-  sql<{ type: string; seq: number; from_status: string | null; to_status: string; reason: string | null; owner_id: string }>(
-    'SELECT type, seq, from_status, to_status, reason, owner_id FROM account_events WHERE account_id = $1 ORDER BY seq',
-    [id],
-  );
+const stack = useStack({ env: { ACCOUNT_CHECK_INTERVAL_SECONDS: '3' }, worker: true });
 
 test('linked, rejected by the worker, re-linked and deleted: each transition is recorded and the history survives DELETE', async () => {
-  const a = await linkOrg(api, sim, 'history');
-  assert.deepEqual((await events(a.id)).map((e) => [e.type, e.from_status, e.to_status]), [['account.linked', null, 'active']]);
+  const { api, sim } = stack;
+  const a = await linkAccount(api, sim, { ownerId: 'history' });
+  assert.deepEqual((await eventsOf(a.id)).map((e) => [e.type, e.from_status, e.to_status]), [['account.linked', null, 'active']]);
 
   const newSecret = sim.rotateKey(a.org.id);
   await eventually(async () => (await api.call('GET', `/v1/accounts/${a.id}`)).body.status === 'needs_relink', 8000, 'needs_relink');
@@ -40,13 +18,21 @@ test('linked, rejected by the worker, re-linked and deleted: each transition is 
   assert.equal(relinked.status, 200);
   assert.equal(relinked.body.status, 'active');
 
-  // More checks in between (active → active) add no rows.
-  await new Promise((r) => setTimeout(r, 4000));
+  // A check that changes nothing (active → active) adds no row: wait until the worker has checked the account
+  // again after the re-link, then compare.
+  const rowsAfterRelink = (await eventsOf(a.id)).length;
+  const relinkCheckedAt = Date.parse(relinked.body.lastCheckedAt);
+  const checked = await eventually(async () => {
+    const v = (await api.call('GET', `/v1/accounts/${a.id}`)).body;
+    return Date.parse(v.lastCheckedAt) > relinkCheckedAt ? v : null;
+  }, 8000, 'a background check after the re-link');
+  assert.equal(checked.status, 'active');
+  assert.equal((await eventsOf(a.id)).length, rowsAfterRelink, 'the unchanged check added no row');
   const del = await api.call('DELETE', `/v1/accounts/${a.id}`);
   assert.equal(del.status, 204);
-  assert.equal((await sql('SELECT id FROM accounts WHERE id = $1', [a.id])).length, 0);
+  assert.equal(await accountRow(a.id), undefined);
 
-  const history = await events(a.id);
+  const history = await eventsOf(a.id);
   const types = history.map((e) => e.type);
   assert.deepEqual(
     history.map((e) => e.seq),

@@ -1,49 +1,35 @@
-import { after, afterEach, before, test } from 'node:test';
+import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INestApplicationContext } from '@nestjs/common';
-import { FaultKind, SimulatorHandle } from '@app/simulator';
-import { Api, eventually, resetStores, startApi, startSim, startWorker } from '../../support/stack';
-import { Linked, linkOrg, sleep, sql, withRedis } from '../tokens/helpers';
+import { FaultKind } from '@app/simulator';
+import { Linked, linkAccount } from '../../support/factories';
+import { breakerIsOpen, statusesOf } from '../../support/fixtures';
+import { sleep } from '../../support/procs';
+import { eventually, resetStores, useStack } from '../../support/stack';
 
 // A host-wide outage of the US identity host: no account is ever marked needs_relink, the host breaker opens instead
 // of every account being degraded one by one, and when the host is back every account returns to active.
-const env = { ACCOUNT_CHECK_INTERVAL_SECONDS: '3', OUTBOUND_TIMEOUT_MS: '1000', WORKER_LOCK_MS: '5000' };
 const HOST = 'identity.bitwarden.com';
-let sim: SimulatorHandle;
-let api: Api;
-let worker: INestApplicationContext | null = null;
-
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port, env);
-});
+const stack = useStack({ env: { ACCOUNT_CHECK_INTERVAL_SECONDS: '3', OUTBOUND_TIMEOUT_MS: '1000', WORKER_LOCK_MS: '5000' } });
 afterEach(async () => {
-  sim.clearFaults();
-  await worker?.close();
-  worker = null;
-  await resetStores();
-});
-after(async () => {
-  await api.close();
-  await sim.close();
+  stack.sim.clearFaults();
+  await stack.stopWorker();
   await resetStores();
 });
 
 async function statuses(ids: string[]): Promise<Map<string, string>> {
-  const rows = await sql<{ id: string; status: string }>('SELECT id, status FROM accounts WHERE id = ANY($1)', [ids]);
-  return new Map(rows.map((r) => [r.id, r.status]));
+  return new Map((await statusesOf(ids)).map((r) => [r.id, r.status]));
 }
 
 async function outage(kind: FaultKind) {
+  const { api, sim } = stack;
   const accounts: Linked[] = [];
-  for (let i = 0; i < 8; i++) accounts.push(await linkOrg(api, sim, `outage-${kind}`));
-  const eu = await linkOrg(api, sim, `outage-${kind}`, 'eu', { apiBaseUrl: 'https://api.bitwarden.eu', identityBaseUrl: 'https://identity.bitwarden.eu' });
+  for (let i = 0; i < 8; i++) accounts.push(await linkAccount(api, sim, { ownerId: `outage-${kind}` }));
+  const eu = await linkAccount(api, sim, { ownerId: `outage-${kind}`, region: 'eu' });
   const ids = accounts.map((a) => a.id);
   sim.addFault({ kind, target: 'token', realm: 'us' });
   sim.resetCounters();
   const start = Date.now();
-  worker = await startWorker(sim.port, env);
+  await stack.startWorker();
 
   let maxDegraded = 0;
   while (Date.now() - start < 10_000) {
@@ -52,8 +38,7 @@ async function outage(kind: FaultKind) {
     maxDegraded = Math.max(maxDegraded, [...s.values()].filter((st) => st === 'degraded').length);
     await sleep(150);
   }
-  const open = await withRedis((r) => r.get(`bwc:breaker:${HOST}:open`));
-  assert.ok(open, 'the breaker of the US identity host is open');
+  assert.ok(await breakerIsOpen(HOST), 'the breaker of the US identity host is open');
   assert.ok(maxDegraded < accounts.length, `all ${accounts.length} accounts were degraded one by one`);
   const usRequests = sim.counters().tokenLog.filter((e) => e.host === HOST).length;
   // Without a breaker 8 accounts backing off from 1 s would make ~40 requests in 10 s; with it, the first round
@@ -67,8 +52,8 @@ async function outage(kind: FaultKind) {
   sim.clearFaults();
   const healed = Date.now();
   await eventually(async () => {
-    const rows = await sql<{ status: string; last_verified_at: Date }>('SELECT status, last_verified_at FROM accounts WHERE id = ANY($1)', [ids]);
-    return rows.every((r) => r.status === 'active' && r.last_verified_at.getTime() > healed);
+    const rows = await statusesOf(ids);
+    return rows.every((r) => r.status === 'active' && r.last_verified_at!.getTime() > healed);
   }, 30_000, 'every account verified and active again');
   return Date.now() - healed;
 }

@@ -2,16 +2,15 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { SimulatorHandle } from '@app/simulator';
-import { Api, eventually, resetStores, startApi, startSim } from '../../support/stack';
 import { baseEnv, ROOT } from '../../support/env';
-import { Linked, linkOrg, sql, withRedis } from '../tokens/helpers';
+import { Linked, linkAccount } from '../../support/factories';
+import { lastChecks, makeDue, withRedis } from '../../support/fixtures';
+import { eventually, useStack } from '../../support/stack';
 
 // The worker as a real process (dist/apps/worker/src/main.js): killed with jobs in flight, another one picks the
 // work up; stopped with SIGTERM, it finishes what it is doing and exits 0.
 const env = { ACCOUNT_CHECK_INTERVAL_SECONDS: '3' };
-let sim: SimulatorHandle;
-let api: Api;
+const stack = useStack({ env });
 let accounts: Linked[] = [];
 const children: ChildProcess[] = [];
 
@@ -27,7 +26,7 @@ function startWorkerProcess(): Proc {
     env: {
       PATH: process.env.PATH ?? '',
       NODE_EXTRA_CA_CERTS: process.env.NODE_EXTRA_CA_CERTS ?? join(ROOT, '.tmp/tls/ca.pem'),
-      ...baseEnv(sim.port, { ...env, WORKER_LOCK_MS: '5000', SWEEP_INTERVAL_MS: '200' }),
+      ...baseEnv(stack.sim.port, { ...env, WORKER_LOCK_MS: '5000', SWEEP_INTERVAL_MS: '200' }),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -44,28 +43,22 @@ function startWorkerProcess(): Proc {
 const activeJobIds = () => withRedis((r) => r.lrange('bwc-bull:accounts:active', 0, -1));
 
 async function lastChecked(): Promise<Map<string, number>> {
-  const rows = await sql<{ id: string; last_checked_at: Date }>('SELECT id, last_checked_at FROM accounts');
-  return new Map(rows.map((r) => [r.id, r.last_checked_at.getTime()]));
+  const rows = await lastChecks();
+  return new Map(rows.map((r) => [r.id, r.last_checked_at!.getTime()]));
 }
 
 before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port, env);
   accounts = [];
-  for (let i = 0; i < 6; i++) accounts.push(await linkOrg(api, sim, 'proc'));
+  for (let i = 0; i < 6; i++) accounts.push(await linkAccount(stack.api, stack.sim, { ownerId: 'proc' }));
   // Slow Bitwarden: every check stays in flight for 1.5 s.
-  sim.configure({ latencyMs: 1500 });
+  stack.sim.configure({ latencyMs: 1500 });
 });
-after(async () => {
+after(() => {
   for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-  await api.close();
-  await sim.close();
-  await resetStores();
 });
 
 test('SIGKILL with checks in flight: a new worker checks every account again; SIGTERM drains and exits 0', async () => {
-  await sql('UPDATE accounts SET next_check_at = now()');
+  await makeDue();
   const first = startWorkerProcess();
   await eventually(async () => (await activeJobIds()).length > 0, 15_000, `jobs in flight (worker output: ${first.output()})`);
   const killedAt = Date.now();
@@ -87,7 +80,7 @@ test('SIGKILL with checks in flight: a new worker checks every account again; SI
 
     // SIGTERM while checks are in flight: they complete, then the process exits 0.
     const dueAt = Date.now();
-    await sql('UPDATE accounts SET next_check_at = now()');
+    await makeDue();
     const inFlight = await eventually(async () => {
       const ids = await activeJobIds();
       return ids.length > 0 ? ids : null;

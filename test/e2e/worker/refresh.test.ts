@@ -1,33 +1,19 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INestApplicationContext } from '@nestjs/common';
-import { SimulatorHandle } from '@app/simulator';
-import { Api, eventually, resetStores, startApi, startSim, startWorker } from '../../support/stack';
-import { exchangesFor, linkOrg, sleep } from '../tokens/helpers';
+import { linkAccount } from '../../support/factories';
+import { exchangesFor } from '../../support/fixtures';
+import { sleep } from '../../support/procs';
+import { eventually, useStack } from '../../support/stack';
 
 // Accounts in active use get their token renewed ahead of expiry by the worker; idle ones only get the slow check.
-let sim: SimulatorHandle;
-let api: Api;
-let worker: INestApplicationContext;
-
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port);
-  worker = await startWorker(sim.port);
-});
-after(async () => {
-  await worker.close();
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+const stack = useStack({ worker: true });
 
 test('a token asked for is renewed before it expires, without further calls; an unused one is not', async () => {
+  const { api, sim } = stack;
   // 8 s tokens: the refresh margin is a quarter of the life, 2 s.
   sim.configure({ tokenLifetimeSeconds: 8 });
-  const used = await linkOrg(api, sim, 'refresh');
-  const idle = await linkOrg(api, sim, 'refresh');
+  const used = await linkAccount(api, sim, { ownerId: 'refresh' });
+  const idle = await linkAccount(api, sim, { ownerId: 'refresh' });
   const since = Date.now();
 
   const first = await api.call('POST', `/v1/accounts/${used.id}/token`, { minValiditySeconds: 0 });

@@ -1,31 +1,14 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { INestApplicationContext } from '@nestjs/common';
-import { SimulatorHandle } from '@app/simulator';
-import { Api, eventually, resetStores, startApi, startSim, startWorker, US } from '../../support/stack';
+import { linkAccount } from '../../support/factories';
+import { eventually, useStack } from '../../support/stack';
 
-let sim: SimulatorHandle;
-let api: Api;
-let worker: INestApplicationContext;
-const env = { ACCOUNT_CHECK_INTERVAL_SECONDS: '3' };
-
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  api = await startApi(sim.port, env);
-  worker = await startWorker(sim.port, env);
-});
-after(async () => {
-  await worker.close();
-  await api.close();
-  await sim.close();
-  await resetStores();
-});
+const stack = useStack({ env: { ACCOUNT_CHECK_INTERVAL_SECONDS: '3' }, worker: true });
 
 test('a key rotated in Bitwarden is detected within one check interval, and re-link restores active', async () => {
-  const org = sim.createOrg({ realm: 'us' });
-  const linked = await api.call('POST', '/v1/accounts', { ownerId: 'rot', ...US, clientId: org.clientId, clientSecret: org.clientSecret });
-  assert.equal(linked.status, 201);
+  const { api, sim } = stack;
+  const linked = await linkAccount(api, sim, { ownerId: 'rot' });
+  const org = linked.org;
   const newSecret = sim.rotateKey(org.id);
   const rotatedAt = Date.now();
   const seen = await eventually(async () => {
