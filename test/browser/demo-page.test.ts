@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,15 +16,20 @@ let browser: Browser | undefined;
 let page: Page;
 let scratch: string;
 
-useStack({ env: { DEMO_PAGE: 'true' } }, (s) => ({ sim, api } = s));
-before(async () => {
-  scratch = mkdtempSync(join(tmpdir(), 'bwc-demo-'));
-  if (hasChromium()) ({ browser, page } = await openBrowser());
-});
-after(async () => {
-  await browser?.close();
-  rmSync(scratch, { recursive: true, force: true });
-});
+useStack(
+  {
+    env: { DEMO_PAGE: 'true' },
+    prepare: async () => {
+      scratch = mkdtempSync(join(tmpdir(), 'bwc-demo-'));
+      if (hasChromium()) ({ browser, page } = await openBrowser());
+    },
+    teardown: async () => {
+      await browser?.close();
+      rmSync(scratch, { recursive: true, force: true });
+    },
+  },
+  (s) => ({ sim, api } = s),
+);
 
 test('a person links, verifies and re-links an organization from the reference hub page', { skip: !hasChromium() && `no Chromium at ${CHROMIUM}` }, async () => {
   await runDemoFlow(page, api, sim);

@@ -1,5 +1,5 @@
 // Every error code of POST /v1/accounts (docs/API.md, "Errors"), with its status and envelope, and nothing stored after any of them.
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SimulatorHandle, SimOrg } from '@app/simulator';
@@ -13,12 +13,13 @@ let listener: Awaited<ReturnType<typeof countingListener>>;
 let usOrg: SimOrg;
 
 let dead: number;
-before(async () => {
-  listener = await countingListener();
-  dead = await closedPort();
-});
 useStack(
   {
+    prepare: async () => {
+      listener = await countingListener();
+      dead = await closedPort();
+    },
+    teardown: () => listener.close(),
     env: (simPort) => ({
       OUTBOUND_TIMEOUT_MS: '1500',
       OUTBOUND_CONNECT_TO: connectTo(simPort, [`dead.selfhosted.test:443:127.0.0.1:${dead}`, `redirect-target.selfhosted.test:443:127.0.0.1:${listener.port}`]),
@@ -29,7 +30,6 @@ useStack(
     usOrg = sim.createOrg({ realm: 'us' });
   },
 );
-after(() => listener.close());
 afterEach(() => sim.clearFaults());
 
 const form = (org: Pick<SimOrg, 'clientId' | 'clientSecret'>, urls = US) => ({ ...urls, clientId: org.clientId, clientSecret: org.clientSecret });

@@ -1,6 +1,6 @@
 // The client secret (and the access token) never shows up in a response, in the database except as ciphertext,
 // in Redis, or in the logs, across the whole Connect flow including its failures. Logs are captured at debug level.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import { SimulatorHandle } from '@app/simulator';
@@ -32,9 +32,7 @@ function stopCapture() {
 }
 
 // Capture starts before the API boots so its start-up lines are searched too, and stops once it has closed.
-before(startCapture);
-useStack({ env: { LOG_LEVEL: 'debug' } }, (s) => ({ sim, api } = s));
-after(stopCapture);
+useStack({ env: { LOG_LEVEL: 'debug' }, prepare: startCapture, teardown: stopCapture }, (s) => ({ sim, api } = s));
 
 /** Every form a leaked secret could take in text: as is, hex (bytea dumps), base64 and base64url. */
 const forms = (s: string) => [s, Buffer.from(s).toString('hex'), Buffer.from(s).toString('base64').replace(/=+$/, ''), Buffer.from(s).toString('base64url')];

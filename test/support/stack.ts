@@ -99,6 +99,10 @@ export interface StackOptions {
   api?: boolean;
   /** More API instances, each with its own overrides on top of `env`: `{ limited: { LINK_RATE_LIMIT_PER_MINUTE: '3' } }`. */
   apis?: Record<string, Env>;
+  /** Runs first, before anything starts: what `env` depends on (a receiver, a trap). */
+  prepare?: () => Promise<void> | void;
+  /** Runs last, once everything is closed and the stores are emptied. */
+  teardown?: () => Promise<void> | void;
 }
 
 export interface Stack {
@@ -113,15 +117,22 @@ export interface Stack {
   stopWorker(): Promise<void>;
 }
 
+// What bind returns is awaited and otherwise ignored, so `(s) => ({ sim, api } = s)` is a bind too.
+type Bind = (s: Stack) => unknown;
+
 /**
  * Registers this file's before/after hooks: empty stores, a simulator, an API and optionally a worker before;
  * everything closed and the stores emptied after. Returns the stack, whose fields are set once before() ran;
- * `bind` receives it then too. The older form `useStack(bind, env)` still works.
+ * `bind` receives it then too, and is awaited: per-file setup that needs the stack (linking accounts) goes there.
+ * The older form `useStack(bind, env)` still works.
+ *
+ * A file should not add top-level before/after hooks of its own next to this one: Node 20 runs a file's top-level
+ * hooks concurrently, so they could not rely on the stack being up (or still up). Use prepare, bind and teardown.
  */
-export function useStack(options?: StackOptions, bind?: (s: Stack) => void): Stack;
-export function useStack(bind: (s: Stack) => void, env?: Env): Stack;
-export function useStack(a: StackOptions | ((s: Stack) => void) = {}, b?: Env | ((s: Stack) => void)): Stack {
-  const [o, bind] = typeof a === 'function' ? [{ env: b as Env | undefined }, a] : [a, b as ((s: Stack) => void) | undefined];
+export function useStack(options?: StackOptions, bind?: Bind): Stack;
+export function useStack(bind: Bind, env?: Env): Stack;
+export function useStack(a: StackOptions | Bind = {}, b?: Env | Bind): Stack {
+  const [o, bind] = typeof a === 'function' ? [{ env: b as Env | undefined }, a] : [a, b as Bind | undefined];
   let env: Env = {};
   const opened: Api[] = [];
   const stack: Stack = {
@@ -141,19 +152,21 @@ export function useStack(a: StackOptions | ((s: Stack) => void) = {}, b?: Env | 
     },
   };
   before(async () => {
+    await o.prepare?.();
     await resetStores();
     stack.sim = await startSim();
     env = typeof o.env === 'function' ? o.env(stack.sim.port) : (o.env ?? {});
     if (o.api !== false) opened.push((stack.api = await startApi(stack.sim.port, env)));
     for (const [name, extra] of Object.entries(o.apis ?? {})) opened.push((stack.apis[name] = await startApi(stack.sim.port, { ...env, ...extra })));
     if (o.worker) await stack.startWorker(o.worker === true ? {} : o.worker);
-    bind?.(stack);
+    await bind?.(stack);
   });
   after(async () => {
     await stack.stopWorker();
     for (const api of opened.reverse()) await api.close();
     await stack.sim?.close();
     await resetStores();
+    await o.teardown?.();
   });
   return stack;
 }

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { linkAccount } from '../../support/factories';
 import { deliveriesOf } from '../../support/fixtures';
@@ -6,13 +6,12 @@ import { countingListener } from '../../support/servers';
 import { eventually, startApi, useStack } from '../../support/stack';
 
 // The API and worker are started by the test, with the trap's port in their webhook URL.
-const stack = useStack({ api: false });
 let trap: Awaited<ReturnType<typeof countingListener>>;
-
-before(async () => {
-  trap = await countingListener();
+const stack = useStack({
+  api: false,
+  prepare: async () => void (trap = await countingListener()),
+  teardown: () => trap.close(),
 });
-after(() => trap.close());
 
 test('the webhook URL goes through the SSRF guard: a loopback receiver that is not allowlisted is never contacted', async () => {
   const env = { WEBHOOK_URL: `https://127.0.0.1:${trap.port}/hook`, WEBHOOK_SECRET: 'whsec-ssrf-test' };

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IncomingHttpHeaders } from 'node:http';
 import { SimulatorHandle } from '@app/simulator';
@@ -13,22 +13,25 @@ let receiver: Receiver;
 let failNext = 0;
 const received: Array<{ headers: IncomingHttpHeaders; body: string }> = [];
 
-before(async () => {
-  receiver = await startReceiver((req, res, body) => {
-    if (failNext > 0) {
-      failNext--;
-      res.writeHead(500).end();
-      return;
-    }
-    received.push({ headers: req.headers, body });
-    res.writeHead(204).end();
-  });
-});
 useStack(
-  { env: () => ({ WEBHOOK_URL: receiver.url('/hook'), WEBHOOK_SECRET: SECRET, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' }), worker: true },
+  {
+    prepare: async () => {
+      receiver = await startReceiver((req, res, body) => {
+        if (failNext > 0) {
+          failNext--;
+          res.writeHead(500).end();
+          return;
+        }
+        received.push({ headers: req.headers, body });
+        res.writeHead(204).end();
+      });
+    },
+    env: () => ({ WEBHOOK_URL: receiver.url('/hook'), WEBHOOK_SECRET: SECRET, OUTBOUND_ALLOWED_HOSTS: '127.0.0.1' }),
+    worker: true,
+    teardown: () => receiver.close(),
+  },
   (s) => ({ sim, api } = s),
 );
-after(() => receiver.close());
 
 const eventsFor = (accountId: string) =>
   received.map((r) => ({ ...r, json: JSON.parse(r.body) })).filter((r) => r.json.accountId === accountId);

@@ -1,7 +1,7 @@
 // Tenant isolation (docs/API.md, "Connect sessions and their rights"; docs/SECURITY.md, "2.5"): a connect session sees and changes only what it
 // is bound to, everything else looks nonexistent or is forbidden; ciphertexts are bound to their owner and row, so
 // tampering with owner_id or swapping blobs in the database makes them unreadable without leaking anything.
-import { before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createHash } from 'node:crypto';
 import { SimulatorHandle, SimOrg } from '@app/simulator';
@@ -24,8 +24,8 @@ let a2: Acct; // A's, linked by the hub
 let b1: Acct; // B's
 
 // fatal: the decrypt failures below are expected and logged at error level.
-useStack({ env: { LINK_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'fatal' } }, (s) => ({ sim, api } = s));
-before(async () => {
+useStack({ env: { LINK_RATE_LIMIT_PER_MINUTE: '1000000', LOG_LEVEL: 'fatal' } }, async (s) => {
+  ({ sim, api } = s);
   a1 = await link(A, 'us');
   a2 = await link(A, 'eu');
   b1 = await link(B, 'us');

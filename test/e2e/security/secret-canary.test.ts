@@ -2,7 +2,7 @@
 // token, the worker's background refresh and checks, webhook delivery, errors — at debug log level; then the
 // captured logs, every HTTP response and webhook body, every Redis key and value, and a pg_dump of the database are
 // searched for the secret and for every access token handed out.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
 import Redis from 'ioredis';
@@ -33,15 +33,19 @@ function release(): void {
 }
 
 // Logs are captured from before the API and worker boot until after they have closed.
-before(async () => {
-  receiver = await startReceiver((req, res, body) => {
-    webhookBodies.push(JSON.stringify(req.headers) + body);
-    res.writeHead(200).end();
-  });
-  capture();
-});
 useStack(
   {
+    prepare: async () => {
+      receiver = await startReceiver((req, res, body) => {
+        webhookBodies.push(JSON.stringify(req.headers) + body);
+        res.writeHead(200).end();
+      });
+      capture();
+    },
+    teardown: async () => {
+      release();
+      await receiver.close();
+    },
     env: () => ({
       LOG_LEVEL: 'debug',
       ACCOUNT_CHECK_INTERVAL_SECONDS: '3',
@@ -56,10 +60,6 @@ useStack(
     sim.configure({ tokenLifetimeSeconds: 8 });
   },
 );
-after(async () => {
-  release();
-  await receiver.close();
-});
 
 const forms = (s: string) => [s, Buffer.from(s).toString('hex'), Buffer.from(s).toString('base64').replace(/=+$/, ''), Buffer.from(s).toString('base64url')];
 function assertAbsent(where: string, text: string, needles: string[]): void {

@@ -1,6 +1,6 @@
 // A database writer who points a row at their own host gets nothing: the secret and the token are sealed for the
 // URLs they are sent to, so the blobs no longer open and no connection is made.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle } from '@app/simulator';
 import { linkAccount } from '../../support/factories';
@@ -12,11 +12,10 @@ let sim: SimulatorHandle;
 let api: Api;
 let trap: Awaited<ReturnType<typeof countingListener>>;
 
-before(async () => {
-  trap = await countingListener();
-});
 useStack(
   {
+    prepare: async () => void (trap = await countingListener()),
+    teardown: () => trap.close(),
     env: (simPort) => ({
       OUTBOUND_CONNECT_TO: [
         ...['identity.bitwarden.com', 'api.bitwarden.com', 'bw.selfhosted.test'].map((h) => `${h}:443:127.0.0.1:${simPort}`),
@@ -26,7 +25,6 @@ useStack(
   },
   (s) => ({ sim, api } = s),
 );
-after(() => trap.close());
 
 test('a row re-pointed at another host in the database no longer opens, and nothing is sent there', async () => {
   const linked = await linkAccount(api, sim, { ownerId: 'binding', region: 'self-hosted' });

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Linked, linkAccount } from '../../support/factories';
 import { clearToken, flushTestRedis, idsWithStatus, makeDue, statusCounts } from '../../support/fixtures';
@@ -9,22 +9,19 @@ import { Api, eventually, startApi, useStack } from '../../support/stack';
 // background checks take at most limit - reserve, sync-job token calls still get through, and a 429 pauses the host.
 const HOST = 'identity.bitwarden.com';
 // Each test starts its own API and worker with its limit: the stack holds only the simulator.
-const stack = useStack({ api: false });
 let accounts: Linked[] = [];
 let api: Api | null = null;
-
-const usLog = (from: number, to = Infinity) => stack.sim.counters().tokenLog.filter((e) => e.host === HOST && e.at >= from && e.at < to);
-
-before(async () => {
-  const linker = await startApi(stack.sim.port, { IDENTITY_RATE_LIMIT_PER_MINUTE: '10000' });
+const stack = useStack({ api: false, teardown: () => api?.close() }, async ({ sim }) => {
+  const linker = await startApi(sim.port, { IDENTITY_RATE_LIMIT_PER_MINUTE: '10000' });
   try {
     accounts = [];
-    for (let i = 0; i < 40; i++) accounts.push(await linkAccount(linker, stack.sim, { ownerId: 'budget' }));
+    for (let i = 0; i < 40; i++) accounts.push(await linkAccount(linker, sim, { ownerId: 'budget' }));
   } finally {
     await linker.close();
   }
 });
-after(() => api?.close());
+
+const usLog = (from: number, to = Infinity) => stack.sim.counters().tokenLog.filter((e) => e.host === HOST && e.at >= from && e.at < to);
 
 async function restart(limit: string) {
   await stack.stopWorker();

@@ -1,4 +1,4 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ChildProcess, spawn } from 'node:child_process';
 import { join } from 'node:path';
@@ -10,9 +10,23 @@ import { eventually, useStack } from '../../support/stack';
 // The worker as a real process (dist/apps/worker/src/main.js): killed with jobs in flight, another one picks the
 // work up; stopped with SIGTERM, it finishes what it is doing and exits 0.
 const env = { ACCOUNT_CHECK_INTERVAL_SECONDS: '3' };
-const stack = useStack({ env });
 let accounts: Linked[] = [];
 const children: ChildProcess[] = [];
+const stack = useStack(
+  {
+    env,
+    // The test stops its workers itself; this only catches one left running by a failure.
+    teardown: () => {
+      for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
+    },
+  },
+  async ({ api, sim }) => {
+    accounts = [];
+    for (let i = 0; i < 6; i++) accounts.push(await linkAccount(api, sim, { ownerId: 'proc' }));
+    // Slow Bitwarden: every check stays in flight for 1.5 s.
+    sim.configure({ latencyMs: 1500 });
+  },
+);
 
 interface Proc {
   child: ChildProcess;
@@ -46,16 +60,6 @@ async function lastChecked(): Promise<Map<string, number>> {
   const rows = await lastChecks();
   return new Map(rows.map((r) => [r.id, r.last_checked_at!.getTime()]));
 }
-
-before(async () => {
-  accounts = [];
-  for (let i = 0; i < 6; i++) accounts.push(await linkAccount(stack.api, stack.sim, { ownerId: 'proc' }));
-  // Slow Bitwarden: every check stays in flight for 1.5 s.
-  stack.sim.configure({ latencyMs: 1500 });
-});
-after(() => {
-  for (const c of children) if (c.exitCode === null && c.signalCode === null) c.kill('SIGKILL');
-});
 
 test('SIGKILL with checks in flight: a new worker checks every account again; SIGTERM drains and exits 0', async () => {
   await makeDue();
