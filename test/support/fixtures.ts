@@ -166,3 +166,13 @@ export function exchangesFor(sim: SimulatorHandle, clientId: string, opts: { sin
 
 /** The worker's circuit breaker for this identity host is open. */
 export const breakerIsOpen = async (host: string) => !!(await withRedis((r) => r.get(`bwc:breaker:${host}:open`)));
+
+/** Forgets the idempotency keys of these scopes. */
+export async function deleteIdempotencyKeys(scopes: string[]): Promise<void> {
+  await query('DELETE FROM idempotency_keys WHERE scope = ANY($1)', [scopes]);
+}
+
+/** Deletes exactly these Redis keys. */
+export async function deleteRedisKeys(keys: string[]): Promise<void> {
+  if (keys.length) await withRedis((r) => r.del(...keys));
+}
