@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // Updates docs/demo-hub.png (the README's picture of the reference hub page) from the browser test's page flow.
-// Needs a build (npm run build), Chromium (CHROMIUM_PATH, default /usr/bin/chromium), and the test Postgres and
+// Needs a build (npm run build), Chromium (CHROMIUM_PATH, else chromium on PATH), and the test Postgres and
 // Redis (TEST_DATABASE_URL, TEST_REDIS_URL), whose tables it empties. Tests never write this file.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join, resolve } from 'node:path';

@@ -2,12 +2,20 @@
 // shared by the browser test and by scripts/screenshot-demo.mjs, which renders docs/demo-hub.png from its end state.
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
+import { delimiter, join } from 'node:path';
 import { Browser, chromium, Page } from 'playwright-core';
 import { SimulatorHandle } from '@app/simulator';
 import { Api } from '../support/stack';
 
-export const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
-export const hasChromium = () => existsSync(CHROMIUM);
+/** CHROMIUM_PATH, else the first chromium (or chromium-browser) on PATH; '' when there is none. */
+export const CHROMIUM =
+  process.env.CHROMIUM_PATH ??
+  (process.env.PATH ?? '')
+    .split(delimiter)
+    .flatMap((dir) => ['chromium', 'chromium-browser'].map((name) => join(dir, name)))
+    .find((p) => existsSync(p)) ??
+  '';
+export const hasChromium = () => CHROMIUM !== '' && existsSync(CHROMIUM);
 
 export async function openBrowser(): Promise<{ browser: Browser; page: Page }> {
   const browser = await chromium.launch({

@@ -31,7 +31,7 @@ useStack(
   (s) => ({ sim, api } = s),
 );
 
-test('a person links, verifies and re-links an organization from the reference hub page', { skip: !hasChromium() && `no Chromium at ${CHROMIUM}` }, async () => {
+test('a person links, verifies and re-links an organization from the reference hub page', { skip: !hasChromium() && `no Chromium (set CHROMIUM_PATH or put chromium on PATH)${CHROMIUM ? `: ${CHROMIUM}` : ''}` }, async () => {
   await runDemoFlow(page, api, sim);
   const shot = join(scratch, 'demo-hub.png');
   await page.screenshot({ path: shot });
