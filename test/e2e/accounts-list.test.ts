@@ -2,23 +2,20 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, EU, SELF, US, useStack } from '../support/stack';
+import { Api, US, useStack } from '../support/stack';
 import { SERVICE_KEY } from '../support/env';
-import { accountRows, assertError, newOwner, withPg } from './e2e-helpers';
+import { linkAccount, RegionName } from '../support/factories';
+import { setCreatedAt } from '../support/fixtures';
+import { accountRows, assertError, newOwner } from './e2e-helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
 
-useStack((s) => ({ sim, api } = s));
+useStack({}, (s) => ({ sim, api } = s));
 
-const REALM: Record<string, string> = { us: 'us', eu: 'eu', 'self-hosted': 'bw.selfhosted.test' };
-const URLS: Record<string, typeof US> = { us: US, eu: EU, 'self-hosted': SELF };
-
-async function link(ownerId: string, region: 'us' | 'eu' | 'self-hosted') {
-  const org = sim.createOrg({ realm: REALM[region] });
-  const res = await api.call('POST', '/v1/accounts', { ownerId, ...URLS[region], clientId: org.clientId, clientSecret: org.clientSecret });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return { org, account: res.body };
+async function link(ownerId: string, region: RegionName) {
+  const { org, body } = await linkAccount(api, sim, { ownerId, region });
+  return { org, account: body };
 }
 
 async function pages(query: string): Promise<{ ids: string[]; pages: number; accounts: any[] }> {
@@ -123,7 +120,7 @@ test('rows with the same created_at are paged by id without loss', async () => {
   const ownerId = newOwner('ties');
   const ids: string[] = [];
   for (let i = 0; i < 4; i++) ids.push((await link(ownerId, 'us')).account.id);
-  await withPg((pg) => pg.query(`UPDATE accounts SET created_at = '2030-01-01T00:00:00.000Z' WHERE owner_id = $1`, [ownerId]));
+  await setCreatedAt(ownerId, '2030-01-01T00:00:00.000Z');
   const paged = await pages(`ownerId=${ownerId}&limit=1`);
   assert.deepEqual(paged.ids, [...ids].sort().reverse());
 });

@@ -1,37 +1,15 @@
 // Shared helpers for the Connect-flow end-to-end tests: contract error shape, "nothing stored" checks, DB access.
 import assert from 'node:assert/strict';
-import net from 'node:net';
 import { Api } from '../support/stack';
 import { SIM_HOSTS } from '../support/env';
 
-export type Res = { status: number; body: any; headers: Headers };
+export type { Res } from '../support/api-errors';
+export { assertError } from '../support/api-errors';
 
-/** Asserts the error envelope of docs/API.md: exactly {error:{code,message,fields?}}, the status, the code and (optionally) the field names. */
-export function assertError(res: Res, status: number, code: string, fields?: string[]): void {
-  const ctx = JSON.stringify(res.body);
-  assert.equal(res.status, status, ctx);
-  assert.equal(typeof res.body, 'object', ctx);
-  assert.deepEqual(Object.keys(res.body), ['error'], ctx);
-  const e = res.body.error;
-  assert.equal(e.code, code, ctx);
-  assert.equal(typeof e.message, 'string', ctx);
-  assert.ok(e.message.length > 0, ctx);
-  for (const k of Object.keys(e)) assert.ok(['code', 'message', 'fields'].includes(k), `unexpected key ${k} in ${ctx}`);
-  if (e.fields !== undefined) {
-    assert.equal(typeof e.fields, 'object', ctx);
-    for (const v of Object.values(e.fields)) assert.equal(typeof v, 'string', ctx);
-  }
-  if (fields) {
-    assert.ok(e.fields, `expected fields ${fields.join(',')} in ${ctx}`);
-    for (const f of fields) assert.ok(f in e.fields, `expected field ${f} in ${ctx}`);
-  }
-}
+import { accountRowsOf } from '../support/fixtures';
+export { withPg } from '../support/stack';
 
-import { withPg } from '../support/stack';
-export { withPg };
-
-export const accountRows = (ownerId: string) =>
-  withPg(async (pg) => (await pg.query('SELECT * FROM accounts WHERE owner_id = $1', [ownerId])).rows);
+export const accountRows = accountRowsOf;
 
 /** After a failed link: the API lists nothing for the owner and the table holds no row for it. */
 export async function assertNothingStored(api: Api, ownerId: string): Promise<void> {
@@ -45,39 +23,8 @@ export async function assertNothingStored(api: Api, ownerId: string): Promise<vo
 export const connectTo = (simPort: number, extra: string[] = []) =>
   [...SIM_HOSTS.map((h) => `${h}:443:127.0.0.1:${simPort}`), ...extra].join(',');
 
-/** A port on 127.0.0.1 with nothing listening (bound, then released). */
-export async function closedPort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const port = (s.address() as net.AddressInfo).port;
-  await new Promise<void>((r) => s.close(() => r()));
-  return port;
-}
-
-/** A TCP listener that only counts connections (and drops them). */
-export async function countingListener(): Promise<{ port: number; connections: () => number; close: () => Promise<void> }> {
-  let n = 0;
-  const sockets = new Set<net.Socket>();
-  const s = net.createServer((sock) => {
-    n++;
-    sockets.add(sock);
-    sock.destroy();
-  });
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  return {
-    port: (s.address() as net.AddressInfo).port,
-    connections: () => n,
-    close: () =>
-      new Promise<void>((r) => {
-        for (const x of sockets) x.destroy();
-        s.close(() => r());
-      }),
-  };
-}
-
-let ownerSeq = 0;
-/** A fresh ownerId per test, so "nothing stored" checks cannot see another test's rows. */
-export const newOwner = (tag: string) => `e2e-${tag}-${process.pid}-${++ownerSeq}`;
+export { closedPort, countingListener } from '../support/servers';
+export { newOwner } from '../support/factories';
 
 export const ACCOUNT_KEYS = [
   'id',

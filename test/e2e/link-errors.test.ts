@@ -1,9 +1,9 @@
 // Every error code of POST /v1/accounts (docs/API.md, "Errors"), with its status and envelope, and nothing stored after any of them.
-import { after, afterEach, before, describe, test } from 'node:test';
+import { afterEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SimulatorHandle, SimOrg } from '@app/simulator';
-import { Api, EU, resetStores, SELF, startApi, startSim, US } from '../support/stack';
+import { Api, EU, SELF, US, useStack } from '../support/stack';
 import { SERVICE_KEY } from '../support/env';
 import { assertError, assertNothingStored, closedPort, connectTo, countingListener, newOwner, Res } from './e2e-helpers';
 
@@ -12,26 +12,24 @@ let api: Api;
 let listener: Awaited<ReturnType<typeof countingListener>>;
 let usOrg: SimOrg;
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  listener = await countingListener();
-  const dead = await closedPort();
-  api = await startApi(sim.port, {
-    OUTBOUND_TIMEOUT_MS: '1500',
-    OUTBOUND_CONNECT_TO: connectTo(sim.port, [
-      `dead.selfhosted.test:443:127.0.0.1:${dead}`,
-      `redirect-target.selfhosted.test:443:127.0.0.1:${listener.port}`,
-    ]),
-  });
-  usOrg = sim.createOrg({ realm: 'us' });
-});
-after(async () => {
-  await api.close();
-  await sim.close();
-  await listener.close();
-  await resetStores();
-});
+let dead: number;
+useStack(
+  {
+    prepare: async () => {
+      listener = await countingListener();
+      dead = await closedPort();
+    },
+    teardown: () => listener.close(),
+    env: (simPort) => ({
+      OUTBOUND_TIMEOUT_MS: '1500',
+      OUTBOUND_CONNECT_TO: connectTo(simPort, [`dead.selfhosted.test:443:127.0.0.1:${dead}`, `redirect-target.selfhosted.test:443:127.0.0.1:${listener.port}`]),
+    }),
+  },
+  (s) => {
+    ({ sim, api } = s);
+    usOrg = sim.createOrg({ realm: 'us' });
+  },
+);
 afterEach(() => sim.clearFaults());
 
 const form = (org: Pick<SimOrg, 'clientId' | 'clientSecret'>, urls = US) => ({ ...urls, clientId: org.clientId, clientSecret: org.clientSecret });

@@ -8,7 +8,7 @@ import { ACCOUNT_KEYS, accountRows, assertError, newOwner } from './e2e-helpers'
 let sim: SimulatorHandle;
 let api: Api;
 
-useStack((s) => ({ sim, api } = s));
+useStack({}, (s) => ({ sim, api } = s));
 
 const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
 

@@ -8,7 +8,7 @@ import { accountRows, assertError, assertNothingStored, newOwner } from './e2e-h
 let sim: SimulatorHandle;
 let api: Api;
 
-useStack((s) => ({ sim, api } = s));
+useStack({}, (s) => ({ sim, api } = s));
 
 async function link(org: SimOrg, urls: { apiBaseUrl: string; identityBaseUrl: string }, ownerId = newOwner('region')) {
   const res = await api.call('POST', '/v1/accounts', { ownerId, ...urls, clientId: org.clientId, clientSecret: org.clientSecret });

@@ -3,20 +3,16 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle, SimOrg } from '@app/simulator';
 import { Api, EU, SELF, US, useStack } from '../support/stack';
+import { linkAccount } from '../support/factories';
 import { accountRows, assertError, newOwner } from './e2e-helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
 
-useStack((s) => ({ sim, api } = s));
+useStack({}, (s) => ({ sim, api } = s));
 
-async function linked(realm = 'us', urls = US): Promise<{ org: SimOrg; id: string; ownerId: string; body: any }> {
-  const org = sim.createOrg({ realm });
-  const ownerId = newOwner('relink');
-  const res = await api.call('POST', '/v1/accounts', { ownerId, ...urls, clientId: org.clientId, clientSecret: org.clientSecret });
-  assert.equal(res.status, 201, JSON.stringify(res.body));
-  return { org, id: res.body.id, ownerId, body: res.body };
-}
+/** A linked account of a fresh owner; `realm` and `urls` pick the server (US cloud by default). */
+const linked = (realm = 'us', urls = US) => linkAccount(api, sim, { ownerId: newOwner('relink'), realm, urls });
 
 const exchangesOf = (org: SimOrg) => sim.counters().tokenLog.filter((e) => e.clientId === org.clientId);
 

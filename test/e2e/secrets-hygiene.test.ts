@@ -1,12 +1,13 @@
 // The client secret (and the access token) never shows up in a response, in the database except as ciphertext,
 // in Redis, or in the logs, across the whole Connect flow including its failures. Logs are captured at debug level.
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import Redis from 'ioredis';
 import { SimulatorHandle } from '@app/simulator';
-import { Api, resetStores, startApi, startSim, US } from '../support/stack';
+import { dumpAllTables, secretColumnsOf } from '../support/fixtures';
+import { Api, US, useStack } from '../support/stack';
 import { TEST_REDIS_URL } from '../support/env';
-import { Res, withPg } from './e2e-helpers';
+import { Res } from './e2e-helpers';
 
 let sim: SimulatorHandle;
 let api: Api;
@@ -30,18 +31,8 @@ function stopCapture() {
   process.stderr.write = originals.err;
 }
 
-before(async () => {
-  await resetStores();
-  sim = await startSim();
-  startCapture();
-  api = await startApi(sim.port, { LOG_LEVEL: 'debug' });
-});
-after(async () => {
-  stopCapture();
-  await api?.close();
-  await sim.close();
-  await resetStores();
-});
+// Capture starts before the API boots so its start-up lines are searched too, and stops once it has closed.
+useStack({ env: { LOG_LEVEL: 'debug' }, prepare: startCapture, teardown: stopCapture }, (s) => ({ sim, api } = s));
 
 /** Every form a leaked secret could take in text: as is, hex (bytea dumps), base64 and base64url. */
 const forms = (s: string) => [s, Buffer.from(s).toString('hex'), Buffer.from(s).toString('base64').replace(/=+$/, ''), Buffer.from(s).toString('base64url')];
@@ -126,15 +117,10 @@ test('no secret in responses, database, Redis or debug logs', async () => {
   }
 
   // Database: every table dumped as text; the secret is only present as ciphertext.
-  const dump = await withPg(async (pg) => {
-    const tables = (await pg.query(`SELECT tablename FROM pg_tables WHERE schemaname = 'public'`)).rows.map((r) => r.tablename as string);
-    const out: string[] = [];
-    for (const t of tables) out.push(...(await pg.query(`SELECT row_to_json(x)::text AS j FROM "${t}" x`)).rows.map((r) => `${t}: ${r.j}`));
-    return out.join('\n');
-  });
+  const dump = (await dumpAllTables()).join('\n');
   assert.ok(dump.includes(id), 'the dump holds the account');
   assertAbsent('database', dump, [...secrets, accessToken]);
-  const row = await withPg(async (pg) => (await pg.query('SELECT secret_enc, token_enc, secret_last4 FROM accounts WHERE id = $1', [id])).rows[0]);
+  const row = await secretColumnsOf(id);
   assert.ok(Buffer.isBuffer(row.secret_enc) && row.secret_enc.length > rotated.length, 'the secret is stored as ciphertext');
   assert.ok(!row.secret_enc.includes(Buffer.from(rotated)));
   assert.ok(!row.token_enc || !row.token_enc.includes(Buffer.from(accessToken)));

@@ -6,7 +6,7 @@ import { Api, US, useStack } from '../support/stack';
 let sim: SimulatorHandle;
 let api: Api;
 
-useStack((s) => ({ sim, api } = s));
+useStack({}, (s) => ({ sim, api } = s));
 
 test('links a US organization and lists it', async () => {
   const org = sim.createOrg({ realm: 'us' });

@@ -1,0 +1,58 @@
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomUUID } from 'node:crypto';
+import { IdempotencyRepository } from '../../apps/api/src/idempotency/idempotency.repository';
+import { IdempotencyService } from '../../apps/api/src/idempotency/idempotency.service';
+import { rejectsWith } from '../support/app-errors';
+import { deleteIdempotencyKeys } from '../support/fixtures';
+import { useDataSource } from '../support/services';
+
+// Lease-based idempotency against the real Postgres table, without HTTP.
+const dataSource = useDataSource();
+const scopes: string[] = [];
+const newScope = () => {
+  const s = `it-${randomUUID()}`;
+  scopes.push(s);
+  return s;
+};
+after(() => deleteIdempotencyKeys(scopes));
+const service = async () => new IdempotencyService(new IdempotencyRepository(await dataSource()));
+
+test('a repeat with the same body gets the stored response without running again', async () => {
+  const svc = await service();
+  const scope = newScope();
+  let runs = 0;
+  const fn = async () => ({ status: 201, body: { run: ++runs } });
+  assert.deepEqual(await svc.run(scope, 'h1', fn), { status: 201, body: { run: 1 } });
+  assert.deepEqual(await svc.run(scope, 'h1', fn), { status: 201, body: { run: 1 } });
+  assert.equal(runs, 1);
+});
+
+test('the same key with another body is refused', async () => {
+  const svc = await service();
+  const scope = newScope();
+  await svc.run(scope, 'h1', async () => ({ status: 201, body: {} }));
+  await rejectsWith(svc.run(scope, 'h2', async () => ({ status: 201, body: {} })), 'idempotency_key_reused');
+});
+
+test('a failed first request leaves nothing behind: a retry runs', async () => {
+  const svc = await service();
+  const scope = newScope();
+  await assert.rejects(svc.run(scope, 'h1', async () => Promise.reject(new Error('upstream down'))), /upstream down/);
+  assert.deepEqual(await svc.run(scope, 'h1', async () => ({ status: 201, body: { second: true } })), { status: 201, body: { second: true } });
+});
+
+test('two requests at once: one runs, the other waits for its response', async () => {
+  const svc = await service();
+  const scope = newScope();
+  let runs = 0;
+  const fn = async () => {
+    runs++;
+    await new Promise((r) => setTimeout(r, 300));
+    return { status: 201, body: { id: 'one' } };
+  };
+  const [a, b] = await Promise.all([svc.run(scope, 'h1', fn), svc.run(scope, 'h1', fn)]);
+  assert.equal(runs, 1);
+  assert.deepEqual(a, { status: 201, body: { id: 'one' } });
+  assert.deepEqual(b, a);
+});

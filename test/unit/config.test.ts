@@ -1,0 +1,43 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
+import { AppConfig, ConfigError } from '@app/config';
+
+const KEY = `k1:${randomBytes(32).toString('base64')}`;
+const SVC = 'hub:0123456789abcdef0123456789abcdef';
+
+test('refuses to start without ENCRYPTION_KEYS and SERVICE_API_KEYS, naming both', () => {
+  assert.throws(() => new AppConfig({}), (e: unknown) => {
+    assert.ok(e instanceof ConfigError);
+    assert.match(e.message, /ENCRYPTION_KEYS/);
+    assert.match(e.message, /SERVICE_API_KEYS/);
+    return true;
+  });
+});
+
+test('names every bad variable at once', () => {
+  try {
+    new AppConfig({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: 'hub:short', PORT: 'abc', LOG_LEVEL: 'loud', DATABASE_URL: 'mysql://x', IDENTITY_RATE_LIMIT_PER_MINUTE: '0' });
+    assert.fail('expected a ConfigError');
+  } catch (e) {
+    assert.ok(e instanceof ConfigError);
+    for (const name of ['PORT', 'LOG_LEVEL', 'DATABASE_URL', 'IDENTITY_RATE_LIMIT_PER_MINUTE', 'SERVICE_API_KEYS']) {
+      assert.ok(e.problems.some((p) => p.includes(name)), `${name} is named in ${e.message}`);
+    }
+    assert.ok(!e.message.includes('short'), 'the bad key itself is not echoed');
+  }
+});
+
+test('defaults follow the contract', () => {
+  const c = new AppConfig({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC });
+  assert.equal(c.port, 3000);
+  assert.equal(c.databaseUrl, 'postgres://postgres@127.0.0.1:5432/bitwarden_connect');
+  assert.equal(c.redisUrl, 'redis://127.0.0.1:6379');
+  assert.equal(c.tokenRefreshMarginSeconds, 300);
+  assert.equal(c.accountCheckIntervalSeconds, 21600);
+  assert.equal(c.identityRateLimitPerMinute, 10);
+  assert.equal(c.logLevel, 'info');
+  assert.deepEqual(c.outboundAllowedHosts, []);
+  assert.deepEqual(c.corsOrigins, []);
+  assert.deepEqual(c.serviceKeys, [{ name: 'hub', key: '0123456789abcdef0123456789abcdef' }]);
+});
