@@ -10,6 +10,7 @@ import { ConnectSessionsService } from '../sessions/connect-sessions.service';
 import { ApiErrors } from '../openapi/error-responses';
 import { AccountListResponse, AccountResponse, LinkAccountDto, ListAccountsQuery, RelinkAccountDto } from './accounts.dto';
 import { assertMayRelink, labelFor, resolveOwner } from './owner';
+import { OwnerFieldInterceptor } from './owner-field.interceptor';
 
 /** What a link or re-link can answer besides its own extras: the URL and key rules, the exchange, throttling. */
 const LINK_ERRORS = [
@@ -49,7 +50,7 @@ export class AccountsController {
   @Post()
   @SessionAllowed()
   @UseGuards(LinkThrottleGuard)
-  @UseInterceptors(IdempotencyInterceptor)
+  @UseInterceptors(OwnerFieldInterceptor, IdempotencyInterceptor)
   @Idempotent('link')
   @ApiOperation({ summary: 'Link a Bitwarden organization (tested before anything is stored)' })
   @IdempotencyKeyHeader()
