@@ -7,6 +7,8 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { ApiModule } from './api.module';
+import { finishDocument } from './openapi/finish-document';
+import { operationIdFactory } from './openapi/operation-ids';
 import { answerClientErrors } from './common/client-errors';
 import { refuseDeepJson } from './common/json-depth';
 import { assignRequestId } from './common/logging';
@@ -15,14 +17,17 @@ import { RAW_BODY_PATHS, isJsonMediaType, requireJsonBodies } from './common/med
 
 export const BODY_LIMIT = '16kb';
 
+/** The served document (also what `npm run client:generate` writes): Nest's, finished by finishDocument. */
 export function openApiDocument(app: INestApplication) {
   const doc = new DocumentBuilder()
     .setTitle('bitwarden-connect')
-    .setDescription('Links hub customers\' Bitwarden organizations and serves their access tokens to sync jobs.')
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Service API key or connect session token' })
+    .setDescription(
+      "Links hub customers' Bitwarden organizations and serves their access tokens to sync jobs. Every error is " +
+        '`{"error": {code, message, fields?}}`; each response lists the codes it can carry.',
+    )
+    .setVersion('2')
     .build();
-  return SwaggerModule.createDocument(app, doc);
+  return finishDocument(SwaggerModule.createDocument(app, doc, { operationIdFactory }));
 }
 
 /** Builds the API application (not yet listening). `env` defaults to process.env; tests pass their own. */
