@@ -18,6 +18,8 @@ export interface ListQuery {
   ownerId?: string;
   status?: AccountStatus;
   region?: Region;
+  flavor?: 'bitwarden' | 'vaultwarden';
+  organizationId?: string;
   limit?: number;
   cursor?: string;
 }
@@ -152,6 +154,8 @@ export class AccountsService {
       ownerId: q.ownerId,
       status: q.status,
       region: q.region,
+      flavor: q.flavor,
+      organizationId: q.organizationId?.toLowerCase(),
       limit: limit + 1,
       after: q.cursor ? decodeCursor(q.cursor) : undefined,
     });

@@ -1,3 +1,4 @@
+import { ACCOUNT_STATUSES, AccountStatus, Region, REGIONS, SERVER_FLAVORS, ServerFlavorName } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { BoundedString, IntegerQuery, IsOwnerId, Label, MaxChars } from '../common/validators';
@@ -18,14 +19,22 @@ export class RelinkAccountDto {
   @BoundedString(2048, 'https://identity.bitwarden.com', true) identityBaseUrl?: string;
 }
 
+const oneOf = (values: readonly string[]) => `must be ${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+
 export class ListAccountsQuery {
   @IsOwnerId(true) ownerId?: string;
-  @IsOptional() @IsIn(['active', 'degraded', 'needs_relink', 'suspended'], { message: 'must be active, degraded, needs_relink or suspended' })
-  @ApiPropertyOptional({ enum: ['active', 'degraded', 'needs_relink', 'suspended'] })
-  status?: 'active' | 'degraded' | 'needs_relink' | 'suspended';
-  @IsOptional() @IsIn(['us', 'eu', 'self-hosted'], { message: 'must be us, eu or self-hosted' })
-  @ApiPropertyOptional({ enum: ['us', 'eu', 'self-hosted'] })
-  region?: 'us' | 'eu' | 'self-hosted';
+  @IsOptional() @IsIn(ACCOUNT_STATUSES, { message: oneOf(ACCOUNT_STATUSES) })
+  @ApiPropertyOptional({ enum: ACCOUNT_STATUSES })
+  status?: AccountStatus;
+  @IsOptional() @IsIn(REGIONS, { message: oneOf(REGIONS) })
+  @ApiPropertyOptional({ enum: REGIONS })
+  region?: Region;
+  @IsOptional() @IsIn(SERVER_FLAVORS, { message: oneOf(SERVER_FLAVORS) })
+  @ApiPropertyOptional({ enum: SERVER_FLAVORS, description: 'the server flavor from its /config' })
+  flavor?: ServerFlavorName;
+  @IsOptional() @IsUUID('all', { message: 'must be a UUID' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'find an account by its organization' })
+  organizationId?: string;
   @IntegerQuery(1, 200, 50)
   limit?: number;
   @IsOptional() @IsString({ message: 'must be a string' }) @MaxLength(200, { message: 'is invalid' })

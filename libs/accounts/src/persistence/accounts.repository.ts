@@ -12,6 +12,8 @@ export interface ListFilter {
   ownerId?: string;
   status?: AccountStatus;
   region?: Region;
+  flavor?: 'bitwarden' | 'vaultwarden';
+  organizationId?: string;
   limit: number;
   after?: { createdAt: Date; id: string };
 }
@@ -79,6 +81,8 @@ export class AccountsRepository {
     if (f.ownerId !== undefined) where.push(`owner_id = ${bind(f.ownerId)}`);
     if (f.status !== undefined) where.push(`status = ${bind(f.status)}`);
     if (f.region !== undefined) where.push(`region = ${bind(f.region)}`);
+    if (f.flavor !== undefined) where.push(`server_flavor = ${bind(f.flavor)}`);
+    if (f.organizationId !== undefined) where.push(`organization_id = ${bind(f.organizationId)}`);
     if (f.after) where.push(`(created_at, id) < (${bind(f.after.createdAt)}, ${bind(f.after.id)})`);
     const rows: Row[] = await this.ds.query(
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
