@@ -9,6 +9,9 @@ export const httpRequestSeconds = () =>
     0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30,
   ]);
 
+/** Nest mounts its middleware as catch-all routes, so a request no controller took carries one of these. */
+const CATCH_ALL = /^\/(\{\*\w*\}|\*\w*|\(\.\*\))$/;
+
 type RoutedRequest = IncomingMessage & { baseUrl?: string; route?: { path?: unknown } };
 
 /**
@@ -18,7 +21,8 @@ type RoutedRequest = IncomingMessage & { baseUrl?: string; route?: { path?: unkn
  */
 export function routeLabel(req: RoutedRequest): string {
   const path = req.route?.path;
-  return typeof path === 'string' ? `${req.baseUrl ?? ''}${path}` || '/' : 'unmatched';
+  if (typeof path !== 'string' || CATCH_ALL.test(path)) return 'unmatched';
+  return `${req.baseUrl ?? ''}${path}` || '/';
 }
 
 /**
