@@ -1,6 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AccountEventsRepository, AccountsRepository } from '@app/accounts';
 import { HostBreaker, hostClassOf, hostOf } from '@app/bitwarden';
+import { ACCOUNT_STATUSES } from '@app/common';
 import { AppConfig } from '@app/config';
 import { JobProducer, QueueName } from '@app/queue';
 import { lagThresholdSeconds, RateLimitedWarning } from './lag-warning';
@@ -10,6 +11,8 @@ const SAMPLE_MS = 5_000;
 /** The list of identity hosts changes only when an account of a new server is linked: re-read it now and then. */
 const HOSTS_MS = 60_000;
 const HOST_CLASSES = ['us', 'eu', 'self-hosted'] as const;
+/** Counting by status scans the table: once a minute is plenty for a share that alerts over a quarter of an hour. */
+const STATUS_MS = 60_000;
 
 /**
  * Gauges that are read from the stores rather than counted as things happen: the check lag, the queue, the open
@@ -24,6 +27,7 @@ export class OpsSampler implements OnApplicationBootstrap, OnApplicationShutdown
   private stopped = false;
   private running: Promise<void> = Promise.resolve();
   private hosts: { at: number; list: string[] } = { at: -Infinity, list: [] };
+  private statusesAt = -Infinity;
 
   constructor(
     private readonly accounts: AccountsRepository,
@@ -53,7 +57,7 @@ export class OpsSampler implements OnApplicationBootstrap, OnApplicationShutdown
 
   /** One round of every gauge; each part on its own, so a Redis outage still leaves the lag (Postgres) current. */
   async sampleOnce(): Promise<void> {
-    const parts = await Promise.allSettled([this.sampleLag(), this.sampleQueue(), this.sampleBreakers(), this.sampleBacklog()]);
+    const parts = await Promise.allSettled([this.sampleLag(), this.sampleQueue(), this.sampleBreakers(), this.sampleBacklog(), this.sampleStatuses()]);
     const failed = parts.find((p): p is PromiseRejectedResult => p.status === 'rejected');
     if (failed) throw failed.reason;
   }
@@ -86,6 +90,13 @@ export class OpsSampler implements OnApplicationBootstrap, OnApplicationShutdown
     const views = await Promise.all(this.hosts.list.map(async (url) => ({ cls: hostClassOf(url), view: await this.breaker.view(hostOf(url)) })));
     for (const { cls, view } of views) if (view !== 'closed') open.set(cls, (open.get(cls) ?? 0) + 1);
     for (const [cls, n] of open) this.metrics.breakerOpenHosts.set({ host_class: cls }, n);
+  }
+
+  private async sampleStatuses(): Promise<void> {
+    if (Date.now() - this.statusesAt < STATUS_MS) return;
+    this.statusesAt = Date.now();
+    const counts = await this.accounts.countByStatus();
+    for (const status of ACCOUNT_STATUSES) this.metrics.accounts.set({ status }, counts[status] ?? 0);
   }
 
   private async sampleBacklog(): Promise<void> {

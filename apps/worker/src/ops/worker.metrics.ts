@@ -12,6 +12,8 @@ import { jobOutcomeLabel } from './job-outcome-label';
 export class WorkerMetrics {
   readonly checks = counter('bwc_checks_total', 'Background checks by outcome', ['outcome']);
   readonly refreshes = counter('bwc_refreshes_total', 'Token renewals ahead of expiry by outcome', ['outcome']);
+  /** Every worker reports the same totals: aggregate with max(), not sum(). */
+  readonly accounts = gauge('bwc_accounts', 'Accounts by status', ['status']);
   readonly checkLag = gauge('bwc_check_lag_seconds', 'Age of the oldest overdue background check (0 when none is overdue)');
   readonly breakerOpenHosts = gauge('bwc_breaker_open_hosts', 'Identity hosts whose circuit breaker is open, by host class', ['host_class']);
   readonly queueJobs = gauge('bwc_queue_jobs', 'Jobs in the accounts queue by state', ['state']);

@@ -237,6 +237,12 @@ export class AccountsRepository {
     return Number(rows[0]?.lag ?? 0);
   }
 
+  /** How many accounts have each status (for the operators' gauge; a scan of the table, so sampled rarely). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows: Row[] = await this.ds.query(`SELECT status, count(*)::int AS n FROM accounts GROUP BY status`);
+    return Object.fromEntries(rows.map((r) => [r.status as string, r.n as number]));
+  }
+
   /**
    * Brings every scheduled check to at most one interval after the account's last check (its creation if never
    * checked), so a lowered ACCOUNT_CHECK_INTERVAL_SECONDS holds for accounts scheduled under the old one. Suspended
