@@ -195,6 +195,7 @@ export class AccountsService {
     let info = selfHosted ? await this.gateway.serverInfo(creds.apiBaseUrl) : null;
     const flavor = selfHosted ? info?.flavor ?? null : 'bitwarden';
     const outcome = await this.gateway.exchange(creds, { priority: 'interactive', maxWaitMs: INTERACTIVE_BUDGET_WAIT_MS, flavor });
+    if (!outcome.ok && outcome.kind === 'rejected' && !selfHosted) throw otherRegionHint(outcome.error, creds.region);
     if (!outcome.ok) throw outcome.error;
     const probed = await this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken);
     if (!selfHosted) info = await this.gateway.serverInfo(creds.apiBaseUrl);
@@ -254,6 +255,19 @@ export class AccountsService {
       { expectedCredentialsVersion: compareAndSet ? current.credentialsVersion : undefined, relinked: true },
     );
   }
+}
+
+/**
+ * A rejected cloud key may belong to an organization in the other cloud region: the two regions are separate
+ * Bitwarden servers. Said, never tried: the secret is not sent anywhere else to find out.
+ */
+function otherRegionHint(e: AppError, region: Region): AppError {
+  const [here, there] = region === 'eu' ? ['EU', 'US'] : ['US', 'EU'];
+  return new AppError(
+    e.code,
+    `${e.message} If the organization was created in Bitwarden's ${there} cloud rather than the ${here} cloud, link it with the ${there} region instead.`,
+    e.extra,
+  );
 }
 
 interface Proof {

@@ -9,6 +9,7 @@ import { Idempotent, IdempotencyInterceptor } from '../idempotency/idempotency.i
 import { ConnectSessionsService } from '../sessions/connect-sessions.service';
 import { AccountListResponse, AccountResponse, ErrorResponse, LinkAccountDto, ListAccountsQuery, RelinkAccountDto } from './accounts.dto';
 import { assertMayRelink, labelFor, resolveOwner } from './owner';
+import { OwnerFieldInterceptor } from './owner-field.interceptor';
 
 @ApiTags('accounts')
 @ApiBearerAuth()
@@ -23,7 +24,7 @@ export class AccountsController {
   @Post()
   @SessionAllowed()
   @UseGuards(LinkThrottleGuard)
-  @UseInterceptors(IdempotencyInterceptor)
+  @UseInterceptors(OwnerFieldInterceptor, IdempotencyInterceptor)
   @Idempotent('link')
   @ApiResponse({ status: 429, type: ErrorResponse, description: 'rate_limited (Retry-After set)' })
   @ApiOperation({ summary: 'Link a Bitwarden organization (tested before anything is stored)' })
