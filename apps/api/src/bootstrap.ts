@@ -12,6 +12,7 @@ import { operationIdFactory } from './openapi/operation-ids';
 import { answerClientErrors } from './common/client-errors';
 import { refuseDeepJson } from './common/json-depth';
 import { assignRequestId } from './common/logging';
+import { httpMetrics } from './common/http-metrics';
 import { shieldProxyEscapes } from './proxy/proxy-escapes';
 import { RAW_BODY_PATHS, isJsonMediaType, requireJsonBodies } from './common/media-type';
 
@@ -38,6 +39,7 @@ export async function createApiApp(env: Record<string, string | undefined> = pro
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(assignRequestId); // first, so even body-parser rejections carry X-Request-Id
+  app.use(httpMetrics);
   app.use(helmet());
   app.use(shieldProxyEscapes);
   app.use(requireJsonBodies);

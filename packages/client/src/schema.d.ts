@@ -744,6 +744,10 @@ export interface operations {
                 ownerId?: string;
                 status?: "active" | "degraded" | "needs_relink" | "suspended";
                 region?: "us" | "eu" | "self-hosted";
+                /** @description the server flavor from its /config */
+                flavor?: "bitwarden" | "vaultwarden";
+                /** @description find an account by its organization */
+                organizationId?: string;
                 limit?: number;
                 /** @description nextCursor of the previous page */
                 cursor?: string;
