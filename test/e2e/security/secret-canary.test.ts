@@ -18,12 +18,15 @@ let sim: SimulatorHandle;
 let api: Api;
 let receiver: Receiver;
 
+/**
+ * Everything written to stdout and stderr is kept for the search; it still reaches the stream too, because node's
+ * test runner reports this file's results through the same stdout (swallowing it loses the results).
+ */
 function capture(): void {
-  for (const stream of [process.stdout, process.stderr]) {
+  for (const [stream, write] of [[process.stdout, original.out], [process.stderr, original.err]] as const) {
     stream.write = ((chunk: unknown, ...rest: unknown[]) => {
       captured.push(typeof chunk === 'string' ? chunk : Buffer.from(chunk as Uint8Array).toString('utf8'));
-      (rest.find((x) => typeof x === 'function') as (() => void) | undefined)?.();
-      return true;
+      return (write as (...a: unknown[]) => boolean).call(stream, chunk, ...rest);
     }) as typeof stream.write;
   }
 }
@@ -122,7 +125,8 @@ test('the canary secret and every access token stay out of logs, responses, webh
   assert.equal((await call('PUT', `/v1/accounts/${id}/credentials`, { clientSecret: rotated })).status, 200);
   assert.equal((await call('POST', `/v1/accounts/${id}/verify`)).body.status, 'active');
   assert.equal((await call('POST', `/v1/accounts/${id}/token`, { minValiditySeconds: 1 })).status, 200);
-  await eventually(async () => webhookBodies.length >= 4, 10000, 'webhooks delivered');
+  // linked, status_changed (to needs_relink), relinked (one event carries the way back to active)
+  await eventually(async () => webhookBodies.length >= 3, 10000, 'webhooks delivered');
 
   release(); // from here on the test runner's own output must get through
   assert.ok(tokens.length >= 3 && new Set(tokens).size >= 2, 'several distinct tokens were handed out');
