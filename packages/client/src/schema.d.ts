@@ -460,6 +460,15 @@ export interface components {
              */
             at: string;
         };
+        ServerView: {
+            /** @enum {string} */
+            flavor: "bitwarden" | "vaultwarden";
+            /**
+             * @description what GET {api}/config reports; Vaultwarden reports its web vault's version
+             * @example 2026.10.1
+             */
+            version: string | null;
+        };
         AccountResponse: {
             /**
              * Format: uuid
@@ -510,6 +519,8 @@ export interface components {
             nextCheckAt: string | null;
             /** Format: date-time */
             suspendedAt: string | null;
+            /** @description from the server's own GET {api}/config; null until known */
+            server: components["schemas"]["ServerView"] | null;
             /** Format: date-time */
             createdAt: string;
             /**
@@ -786,6 +797,7 @@ export interface operations {
                      *           "tokenRefreshAt": null,
                      *           "nextCheckAt": null,
                      *           "suspendedAt": null,
+                     *           "server": null,
                      *           "createdAt": "2025-05-01T12:00:00.000Z",
                      *           "updatedAt": "2025-05-01T12:00:00.000Z"
                      *         }
@@ -993,6 +1005,7 @@ export interface operations {
                      *       "tokenRefreshAt": null,
                      *       "nextCheckAt": null,
                      *       "suspendedAt": null,
+                     *       "server": null,
                      *       "createdAt": "2025-05-01T12:00:00.000Z",
                      *       "updatedAt": "2025-05-01T12:00:00.000Z"
                      *     }
@@ -1027,6 +1040,7 @@ export interface operations {
                      *       "tokenRefreshAt": null,
                      *       "nextCheckAt": null,
                      *       "suspendedAt": null,
+                     *       "server": null,
                      *       "createdAt": "2025-05-01T12:00:00.000Z",
                      *       "updatedAt": "2025-05-01T12:00:00.000Z"
                      *     }
@@ -1317,6 +1331,7 @@ export interface operations {
                      *       "tokenRefreshAt": null,
                      *       "nextCheckAt": null,
                      *       "suspendedAt": null,
+                     *       "server": null,
                      *       "createdAt": "2025-05-01T12:00:00.000Z",
                      *       "updatedAt": "2025-05-01T12:00:00.000Z"
                      *     }
@@ -1696,6 +1711,7 @@ export interface operations {
                      *       "tokenRefreshAt": null,
                      *       "nextCheckAt": null,
                      *       "suspendedAt": null,
+                     *       "server": null,
                      *       "createdAt": "2025-05-01T12:00:00.000Z",
                      *       "updatedAt": "2025-05-01T12:00:00.000Z"
                      *     }
@@ -1919,6 +1935,7 @@ export interface operations {
                      *       "tokenRefreshAt": null,
                      *       "nextCheckAt": null,
                      *       "suspendedAt": null,
+                     *       "server": null,
                      *       "createdAt": "2025-05-01T12:00:00.000Z",
                      *       "updatedAt": "2025-05-01T12:00:00.000Z"
                      *     }
@@ -2230,6 +2247,7 @@ export interface operations {
                      *       "tokenRefreshAt": null,
                      *       "nextCheckAt": null,
                      *       "suspendedAt": null,
+                     *       "server": null,
                      *       "createdAt": "2025-05-01T12:00:00.000Z",
                      *       "updatedAt": "2025-05-01T12:00:00.000Z"
                      *     }
@@ -2779,6 +2797,7 @@ export interface operations {
                      *       "tokenRefreshAt": null,
                      *       "nextCheckAt": null,
                      *       "suspendedAt": null,
+                     *       "server": null,
                      *       "createdAt": "2025-05-01T12:00:00.000Z",
                      *       "updatedAt": "2025-05-01T12:00:00.000Z"
                      *     }
@@ -3290,6 +3309,7 @@ export interface operations {
                      *       "tokenRefreshAt": null,
                      *       "nextCheckAt": null,
                      *       "suspendedAt": null,
+                     *       "server": null,
                      *       "createdAt": "2025-05-01T12:00:00.000Z",
                      *       "updatedAt": "2025-05-01T12:00:00.000Z"
                      *     }
@@ -3498,6 +3518,7 @@ export interface operations {
                      *       "tokenRefreshAt": null,
                      *       "nextCheckAt": null,
                      *       "suspendedAt": null,
+                     *       "server": null,
                      *       "createdAt": "2025-05-01T12:00:00.000Z",
                      *       "updatedAt": "2025-05-01T12:00:00.000Z"
                      *     }

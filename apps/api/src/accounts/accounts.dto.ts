@@ -1,3 +1,4 @@
+import type { AccountView } from '@app/accounts';
 import { ACCOUNT_STATUSES, AccountStatus, Region, REGIONS, SERVER_FLAVORS, ServerFlavorName } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
@@ -71,10 +72,17 @@ class LastErrorView {
   @ApiProperty({ format: 'date-time', example: '2025-05-01T12:00:00.000Z' }) at!: string;
 }
 
-export class AccountResponse {
+class ServerView {
+  @ApiProperty({ enum: ['bitwarden', 'vaultwarden'] }) flavor!: 'bitwarden' | 'vaultwarden';
+  @ApiProperty({ type: String, nullable: true, example: '2026.10.1', description: "what GET {api}/config reports; Vaultwarden reports its web vault's version" })
+  version!: string | null;
+}
+
+/** The Account as served: `implements AccountView` keeps this OpenAPI description and the one declared shape together. */
+export class AccountResponse implements AccountView {
   @ApiProperty({ format: 'uuid', example: '8d0c3c38-2f0e-4a55-9a43-6c1f9f0e6b11' }) id!: string;
   @ApiProperty({ example: 'tenant-42' }) ownerId!: string;
-  @ApiProperty({ enum: ['bitwarden'] }) provider!: string;
+  @ApiProperty({ enum: ['bitwarden'] }) provider!: 'bitwarden';
   @ApiProperty({ format: 'uuid', example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }) organizationId!: string;
   @ApiProperty({ type: String, nullable: true, example: 'Main vault' }) label!: string | null;
   @ApiProperty({ enum: ['us', 'eu', 'self-hosted'] }) region!: string;
@@ -93,6 +101,7 @@ export class AccountResponse {
   @ApiProperty({ type: String, format: 'date-time', nullable: true, description: 'when the background re-verification is due; null while suspended' })
   nextCheckAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) suspendedAt!: string | null;
+  @ApiProperty({ type: ServerView, nullable: true, description: 'from the server\'s own GET {api}/config; null until known' }) server!: ServerView | null;
   @ApiProperty({ format: 'date-time' }) createdAt!: string;
   @ApiProperty({ format: 'date-time', description: 'changes with credentials, label, URLs, status, statusReason, lastError, server or suspendedAt; not with schedule or token fields' })
   updatedAt!: string;
