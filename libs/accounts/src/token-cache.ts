@@ -38,6 +38,8 @@ export interface FillTicket {
  */
 export class TokenCache {
   private readonly entries = new Map<string, Entry>();
+  /** Reads in flight, so that the misses of a hot id when its entry ages out cost one read, not one each. */
+  private readonly pending = new Map<string, { generation: number; read: Promise<CachedTokenState | null> }>();
   private generation = 0;
   private enabled = false;
   /** Counters for tests and diagnostics; not a metric (several in-process instances would share a registry). */
@@ -69,6 +71,32 @@ export class TokenCache {
     return e.value;
   }
 
+  /**
+   * The cached state of `id`, else the result of `read`, shared with the concurrent misses of the same id, and
+   * stored. A miss never joins a read begun before an invalidation, nor any read while the cache is off.
+   */
+  through(id: string, read: () => Promise<TokenState | null>): Promise<CachedTokenState | null> {
+    const hit = this.get(id);
+    if (hit) return Promise.resolve(hit);
+    const inFlight = this.pending.get(id);
+    if (this.enabled && inFlight && inFlight.generation === this.generation) return inFlight.read;
+    const t = this.ticket();
+    const p = read().then((state) => {
+      if (!state) return null;
+      const value: CachedTokenState = { state, accessToken: null };
+      this.put(id, t, value);
+      return value;
+    });
+    if (this.enabled) {
+      this.pending.set(id, { generation: t.generation, read: p });
+      const done = () => {
+        if (this.pending.get(id)?.read === p) this.pending.delete(id);
+      };
+      p.then(done, done);
+    }
+    return p;
+  }
+
   ticket(): FillTicket {
     return { at: this.clock(), generation: this.generation };
   }
@@ -86,6 +114,7 @@ export class TokenCache {
     this.generation++;
     this.stats.invalidations++;
     this.entries.delete(id);
+    this.pending.delete(id);
   }
 
   /** Forgets everything; with `enabled` false, caches nothing until enabled again. */
@@ -93,6 +122,7 @@ export class TokenCache {
     this.generation++;
     this.stats.drops++;
     this.entries.clear();
+    this.pending.clear();
     this.enabled = enabled;
   }
 }

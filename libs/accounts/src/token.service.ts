@@ -66,15 +66,9 @@ export class TokenService {
 
   /** The account's token state: from this process's cache when it holds a fresh enough copy, else from Postgres. */
   private async lookup(id: string): Promise<CachedTokenState> {
-    const cache = this.tokenCache.active();
-    const cached = cache.get(id);
-    if (cached) return cached;
-    const ticket = cache.ticket();
-    const state = await this.repo.findTokenState(id);
-    if (!state) throw notFound();
-    const fresh: CachedTokenState = { state, accessToken: null };
-    cache.put(id, ticket, fresh);
-    return fresh;
+    const found = await this.tokenCache.active().through(id, () => this.repo.findTokenState(id));
+    if (!found) throw notFound();
+    return found;
   }
 
   private async tokenFor(id: string, minValiditySeconds: number, cached: CachedTokenState): Promise<TokenView> {
