@@ -11,6 +11,7 @@ export { TokenService } from './token.service';
 export type { TokenView, ProxyCredential } from './token.service';
 export { TokenCacheService } from './token-cache.service';
 export { TokenCache, TOKEN_CACHE_MAX_AGE_MS } from './token-cache';
+export type { CachedTokenState } from './token-cache';
 export { AccountVerifier, ruleConfig } from './account-verifier.service';
 export type { VerifyResult, VerifyOptions } from './account-verifier.service';
 export * as AccountRules from './account-rules';
