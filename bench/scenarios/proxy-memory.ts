@@ -51,7 +51,7 @@ export async function proxyMemory(ctx: BenchContext): Promise<ScenarioResult> {
     rows: [
       {
         scenario: 'proxy memory: one proxied GET with a 50 MiB streamed answer, read as it arrives',
-        measured: `API RSS +${f1(growth)} MB (from ${f1(r.baseMb)} to a peak of ${f1(r.peakMb)} MB; ${f1(r.got / 1048576)} MiB in ${f1(r.ms / 1000)} s)`,
+        measured: `API RSS +${growth.toFixed(2)} MB (from ${f1(r.baseMb)} to a peak of ${f1(r.peakMb)} MB; ${f1(r.got / 1048576)} MiB in ${f1(r.ms / 1000)} s)`,
         baseline: `${BUDGET_MB} MB growth budget`,
         ratio: f2(growth / BUDGET_MB),
         target: `growth < ${BUDGET_MB} MB`,
