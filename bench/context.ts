@@ -86,6 +86,9 @@ export class BenchContext {
       REDIS_URL: this.options.redisUrl,
       IDENTITY_RATE_LIMIT_PER_MINUTE: '100000',
       LINK_RATE_LIMIT_PER_MINUTE: '1000000',
+      // The proxy scenarios measure the relay, not the per-host API budget (its highest setting).
+      API_RATE_LIMIT_READS_PER_MINUTE: '100000',
+      API_RATE_LIMIT_WRITES_PER_MINUTE: '100000',
       LOG_LEVEL: 'warn',
       OUTBOUND_TIMEOUT_MS: '10000',
       ...over,

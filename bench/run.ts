@@ -16,16 +16,22 @@ import type { Row, Scenario } from './scenario';
 import { accountsPage } from './scenarios/accounts-page';
 import { identityBudget } from './scenarios/identity-budget';
 import { linkOverhead } from './scenarios/link';
+import { proxyMemory } from './scenarios/proxy-memory';
+import { proxyOverhead } from './scenarios/proxy-overhead';
+import { proxyThroughput } from './scenarios/proxy-throughput';
 import { tokenHit } from './scenarios/token-hit';
 import { upstreamEfficiency } from './scenarios/upstream-efficiency';
 import { workerRss } from './scenarios/worker-rss';
 import { workerThroughput } from './scenarios/worker-throughput';
 
-// In this order: link and token-hit run on the freshly emptied stores, the big table is seeded last because
+// In this order: link, token-hit and the proxy scenarios run on the freshly emptied stores, the big table is seeded last because
 // the scenarios before it empty the stores, and worker-rss sweeps the table accounts-page read.
 const SCENARIOS: Array<[string, Scenario]> = [
   ['link', linkOverhead],
   ['token-hit', tokenHit],
+  ['proxy-overhead', proxyOverhead],
+  ['proxy-throughput', proxyThroughput],
+  ['proxy-memory', proxyMemory],
   ['upstream-efficiency', upstreamEfficiency],
   ['identity-budget', identityBudget],
   ['worker-throughput', workerThroughput],

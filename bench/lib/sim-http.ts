@@ -31,7 +31,7 @@ export class SimHttp {
   createOrg(realm = 'us'): Promise<SimOrg> {
     return this.control('POST', 'orgs', { realm });
   }
-  configure(c: { tokenLifetimeSeconds?: number; latencyMs?: number; rateLimitPerMinute?: number | null }) {
+  configure(c: { tokenLifetimeSeconds?: number; latencyMs?: number; apiLatencyMs?: number; rateLimitPerMinute?: number | null }) {
     return this.control('POST', 'config', c);
   }
   fault(f: Record<string, unknown>) {
@@ -82,6 +82,16 @@ export class SimHttp {
     });
     await res.body.arrayBuffer();
     if (res.statusCode !== 200) throw new Error(`policies failed: ${res.statusCode}`);
+  }
+
+  /** A Public API GET sent straight to the simulator with `token`, as api.bitwarden.com: the proxy's baseline. */
+  async apiGet(token: string, path: string, host = 'api.bitwarden.com'): Promise<number> {
+    const res = await request(`${this.base}/${path}`, {
+      dispatcher: this.agentFor(host),
+      headers: { host, authorization: `Bearer ${token}`, accept: 'application/json' },
+    });
+    await res.body.arrayBuffer();
+    return res.statusCode;
   }
 
   async close(): Promise<void> {

@@ -14,6 +14,7 @@ import { LinkInput } from './link-input';
 import { AccountEventsRepository } from './persistence/account-events.repository';
 import { AccountsRepository, DELIVER_EVENTS } from './persistence/accounts.repository';
 import { TokenService } from './token.service';
+import { TokenCacheService } from './token-cache.service';
 
 /**
  * The Account aggregate, shared by the API and the worker (Redis, queue and config modules are global).
@@ -34,6 +35,7 @@ import { TokenService } from './token.service';
     KeyringCheck,
     LinkInput,
     TokenService,
+    TokenCacheService,
   ],
   exports: [AccountsService, AccountLifecycleService, TokenService, AccountVerifier, AccountsRepository, AccountEventsRepository, BitwardenModule],
 })

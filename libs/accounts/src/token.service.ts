@@ -10,6 +10,8 @@ import { AccountVerifier } from './account-verifier.service';
 import { AccountView, mapAccount } from './account-view';
 import { AccountsService, notFound } from './accounts.service';
 import { AccountsRepository, TokenState } from './persistence/accounts.repository';
+import type { CachedTokenState } from './token-cache';
+import { TokenCacheService } from './token-cache.service';
 
 export interface TokenView {
   accessToken: string;
@@ -55,17 +57,30 @@ export class TokenService {
     private readonly secrets: AccountSecrets,
     private readonly lock: RedisLock,
     private readonly metrics: AccountMetrics,
+    private readonly tokenCache: TokenCacheService,
   ) {}
 
   async getToken(id: string, minValiditySeconds: number): Promise<TokenView> {
-    let account: TokenState | null = await this.repo.findTokenState(id);
-    if (!account) throw notFound();
+    return this.tokenFor(id, minValiditySeconds, await this.lookup(id));
+  }
+
+  /** The account's token state: from this process's cache when it holds a fresh enough copy, else from Postgres. */
+  private async lookup(id: string): Promise<CachedTokenState> {
+    const found = await this.tokenCache.active().through(id, () => this.repo.findTokenState(id));
+    if (!found) throw notFound();
+    return found;
+  }
+
+  private async tokenFor(id: string, minValiditySeconds: number, cached: CachedTokenState): Promise<TokenView> {
+    let account: TokenState = cached.state;
     if (account.status === 'needs_relink') throw relinkError();
     if (account.status === 'suspended') throw accountSuspended();
     await this.touch(account);
     if (tokenUsable(account, minValiditySeconds, new Date())) {
       this.metrics.tokenRequests.inc({ result: 'hit' });
-      return this.view(account);
+      // Opening the blob is most of a hit's own work: once per cached state is enough.
+      cached.accessToken ??= this.openToken(account);
+      return this.view(account, cached.accessToken);
     }
     this.metrics.tokenRequests.inc({ result: 'miss' });
     // A flight started by a caller who asked for less may end with a token too short for us: then fly once more.
@@ -82,11 +97,10 @@ export class TokenService {
 
   /** For the Public API proxy: a usable token and the API URL, or 404 / 409 needs_relink / 409 account_suspended. */
   async proxyCredential(id: string): Promise<ProxyCredential> {
-    const state = await this.repo.findTokenState(id);
-    if (!state) throw notFound();
-    if (isSuspended(state.status as string)) throw suspendedError();
-    if (state.status === 'needs_relink') throw relinkError();
-    const t = await this.getToken(id, PROXY_MIN_VALIDITY_SECONDS);
+    const cached = await this.lookup(id);
+    if (isSuspended(cached.state.status as string)) throw suspendedError();
+    if (cached.state.status === 'needs_relink') throw relinkError();
+    const t = await this.tokenFor(id, PROXY_MIN_VALIDITY_SECONDS, cached);
     return { accessToken: t.accessToken, apiBaseUrl: t.apiBaseUrl };
   }
 
@@ -217,9 +231,13 @@ export class TokenService {
     a.lastTokenRequestAt = now;
   }
 
-  private view(a: TokenState): TokenView {
+  private openToken(a: TokenState): string {
+    return this.secrets.openToken({ ...a, tokenEnc: a.tokenEnc as Buffer });
+  }
+
+  private view(a: TokenState, accessToken = this.openToken(a)): TokenView {
     return {
-      accessToken: this.secrets.openToken({ ...a, tokenEnc: a.tokenEnc as Buffer }),
+      accessToken,
       tokenType: 'Bearer',
       expiresAt: (a.tokenExpiresAt as Date).toISOString(),
       scope: a.tokenScope ?? 'api.organization',

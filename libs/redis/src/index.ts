@@ -1,3 +1,5 @@
 export * from './redis.service';
 export * from './redis.module';
 export * from './redis-lock';
+export * from './redis-subscriber';
+export * from './invalidation-channel';

@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { SimulatorHandle } from '@app/simulator';
 import { linkAccount } from '../../support/factories';
-import { clearToken, exchangesFor } from '../../support/fixtures';
+import { exchangesFor } from '../../support/fixtures';
+import { clearTokenBehindCaches } from './token-cache-helpers';
 import { Api, useStack } from '../../support/stack';
 
 // Concurrent token calls for an account without a usable cached token make exactly one upstream exchange:
@@ -25,7 +26,7 @@ async function burst(apis: Api[], id: string, n: number) {
 
 test('50 concurrent token calls in one process: one exchange, one token for all', async () => {
   const a = await linkAccount(api1, sim, { ownerId: 'sf-one' });
-  await clearToken(a.id);
+  await clearTokenBehindCaches(a.id);
   sim.configure({ latencyMs: 300 });
   const since = Date.now();
   try {
@@ -40,7 +41,7 @@ test('50 concurrent token calls in one process: one exchange, one token for all'
 
 test('50 concurrent token calls split across two API instances: one exchange, one token for all', async () => {
   const a = await linkAccount(api1, sim, { ownerId: 'sf-two' });
-  await clearToken(a.id);
+  await clearTokenBehindCaches(a.id);
   sim.configure({ latencyMs: 300 });
   const since = Date.now();
   try {
@@ -56,8 +57,8 @@ test('50 concurrent token calls split across two API instances: one exchange, on
 test('single flight is per account: concurrent calls for two accounts make one exchange each', async () => {
   const a = await linkAccount(api1, sim, { ownerId: 'sf-pair' });
   const b = await linkAccount(api1, sim, { ownerId: 'sf-pair' });
-  await clearToken(a.id);
-  await clearToken(b.id);
+  await clearTokenBehindCaches(a.id);
+  await clearTokenBehindCaches(b.id);
   sim.configure({ latencyMs: 300 });
   const since = Date.now();
   try {

@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import { randomUUID } from 'node:crypto';
 import { SimulatorHandle } from '@app/simulator';
 import { linkAccount } from '../../support/factories';
-import { clearToken, exchangesFor } from '../../support/fixtures';
+import { exchangesFor } from '../../support/fixtures';
+import { clearTokenBehindCaches } from './token-cache-helpers';
 import { Api, useStack } from '../../support/stack';
 
 // The token path of the API alone (no worker): cache hits, renewal on demand, validation, 404/409, report-unauthorized.
@@ -66,7 +67,7 @@ test('asking for more life than the cached token has left exchanges a new one, n
 
   // Bitwarden hands out only 60 s tokens now: asking for 300 s must not return a 60 s token.
   sim.configure({ tokenLifetimeSeconds: 60 });
-  await clearToken(a.id);
+  await clearTokenBehindCaches(a.id);
   const short = await token(a.id, { minValiditySeconds: 300 });
   assert.notEqual(short.status, 200, 'a token living less than asked is never given out');
   assert.ok(short.body.error?.code, JSON.stringify(short.body));

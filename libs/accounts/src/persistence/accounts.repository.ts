@@ -7,6 +7,7 @@ import { keepSuspended, suspendedState, VISIBLE_FIELDS } from '../account-rules'
 import { AccountMetrics } from '../account.metrics';
 import { ACCOUNT_COLUMNS, accountFromRow } from './account-row';
 import { AccountEventsRepository, NewEvent } from './account-events.repository';
+import { TokenCacheService } from '../token-cache.service';
 
 export interface ListFilter {
   ownerId?: string;
@@ -32,6 +33,13 @@ export const DELIVER_EVENTS = Symbol('DELIVER_EVENTS');
 export const isUniqueViolation = (e: unknown) => e instanceof QueryFailedError && (e as { code?: string }).code === '23505';
 
 type Row = Record<string, unknown>;
+
+/**
+ * Besides the status, the columns of TokenState whose change can make a cached token state wrong (the schedule
+ * columns cannot; key rotation re-seals the same token, so it cannot either).
+ */
+const TOKEN_FIELDS = ['apiBaseUrl', 'tokenEnc', 'tokenExpiresAt', 'tokenScope', 'tokenLifetimeSeconds'] as const;
+const touchesToken = (p: AccountPatch) => TOKEN_FIELDS.some((f) => f in p);
 /** pg returns [rows, rowCount] for UPDATE … RETURNING through TypeORM's query(); plain rows for SELECT. */
 const rowsOf = (r: unknown): Row[] => (Array.isArray(r) && Array.isArray(r[0]) ? r[0] : r) as Row[];
 
@@ -47,6 +55,7 @@ export class AccountsRepository {
     private readonly events: AccountEventsRepository,
     private readonly metrics: AccountMetrics,
     @Inject(DELIVER_EVENTS) private readonly deliverEvents: boolean,
+    private readonly tokenCache: TokenCacheService,
   ) {}
 
   async findById(id: string, m: EntityManager = this.ds.manager): Promise<AccountEntity | null> {
@@ -126,9 +135,14 @@ export class AccountsRepository {
     if (patch.status !== undefined && !opts.relinked && !opts.resume) {
       const qb = this.patchQuery(this.ds.manager, id, patch).andWhere('status = :status', { status: patch.status });
       if (opts.expectedCredentialsVersion !== undefined) qb.andWhere('credentials_version = :v', { v: opts.expectedCredentialsVersion });
-      if ((await qb.execute()).affected === 1) return this.findById(id);
+      if ((await qb.execute()).affected === 1) {
+        // The status stayed what it was: only a new or cleared token matters to the token caches.
+        if (touchesToken(patch)) await this.tokenCache.invalidate(id);
+        return this.findById(id);
+      }
     }
-    return this.ds.transaction(async (m) => {
+    let changed = false;
+    const updated = await this.ds.transaction(async (m) => {
       const [row] = rowsOf(await m.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE`, [id]));
       if (!row) return null;
       const current = accountFromRow(row);
@@ -141,8 +155,12 @@ export class AccountsRepository {
       else if (resuming) await this.append(m, current, { type: 'account.resumed', from: current.status, to, reason: write.statusReason ?? null });
       else if (to !== current.status) await this.append(m, current, { type: 'account.status_changed', from: current.status, to, reason: write.statusReason ?? null });
       if (to !== current.status) this.metrics.statusChanges.inc({ from: current.status, to });
+      changed = to !== current.status || touchesToken(write) || !!opts.relinked || resuming;
       return this.findById(id, m);
     });
+    // After the commit, so that whoever re-reads on hearing it reads the new row.
+    if (changed) await this.tokenCache.invalidate(id);
+    return updated;
   }
 
   /**
@@ -150,7 +168,7 @@ export class AccountsRepository {
    * is returned as it is, with no second event. Null when there is no such account.
    */
   async suspend(id: string, now: Date): Promise<AccountEntity | null> {
-    return this.ds.transaction(async (m) => {
+    const suspended = await this.ds.transaction(async (m) => {
       const [row] = rowsOf(await m.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE`, [id]));
       if (!row) return null;
       const current = accountFromRow(row);
@@ -160,6 +178,8 @@ export class AccountsRepository {
       this.metrics.statusChanges.inc({ from: current.status, to: 'suspended' });
       return this.findById(id, m);
     });
+    if (suspended) await this.tokenCache.invalidate(id);
+    return suspended;
   }
 
   /** An UPDATE of `patch` whose updated_at moves only if one of the visible fields it sets takes a new value. */
@@ -192,13 +212,15 @@ export class AccountsRepository {
 
   /** Deletes the row (secret and cached token go with it) and records `deleted`; the history stays. */
   async delete(id: string): Promise<AccountEntity | null> {
-    return this.ds.transaction(async (m) => {
+    const gone = await this.ds.transaction(async (m) => {
       const [row] = rowsOf(await m.query(`DELETE FROM accounts WHERE id = $1 RETURNING ${ACCOUNT_COLUMNS}`, [id]));
       if (!row) return null;
       const gone = accountFromRow(row);
       await this.append(m, gone, { type: 'account.deleted', from: gone.status, to: 'deleted', reason: null });
       return gone;
     });
+    if (gone) await this.tokenCache.invalidate(id);
+    return gone;
   }
 
   /**
