@@ -2,6 +2,7 @@
 // state that would otherwise take hours (a check due now, a token near its end) or that only an attacker with
 // database access could make (a re-pointed URL, swapped ciphertext). Column names of tests live here only.
 import Redis from 'ioredis';
+import { TOKEN_CACHE_MAX_AGE_MS } from '@app/accounts';
 import { SimulatorHandle } from '@app/simulator';
 import { TEST_REDIS_URL } from './env';
 import { withPg } from './stack';
@@ -17,6 +18,12 @@ async function query<T = Row>(text: string, params: unknown[] = []): Promise<T[]
 // ---- Redis
 
 /** FLUSHDB on the test Redis database (env.ts): drops queues, locks, budget log, breaker state. */
+/**
+ * Writes straight to SQL bypass the token cache's invalidation messages: wait out its age limit, so the next token
+ * call sees the row as written (as another process would, at the latest, after that long).
+ */
+const behindTheTokenCache = () => new Promise((r) => setTimeout(r, TOKEN_CACHE_MAX_AGE_MS + 5));
+
 export async function flushTestRedis(): Promise<void> {
   await withRedis((r) => r.flushdb());
 }
@@ -104,6 +111,7 @@ export async function makeDue(...ids: string[]): Promise<void> {
 /** Drops the cached token of an account so the next token call must exchange. */
 export async function clearToken(id: string): Promise<void> {
   await query('UPDATE accounts SET token_enc = NULL, token_expires_at = NULL WHERE id = $1', [id]);
+  await behindTheTokenCache();
 }
 
 /** The account is in active use and its token has `secondsLeft` to live: its renewal (and check) are due now. */
@@ -112,6 +120,7 @@ export async function expireToken(id: string, secondsLeft: number): Promise<void
     `UPDATE accounts SET token_expires_at = now() + make_interval(secs => $2), refresh_at = now(), next_check_at = now(), last_token_request_at = now() WHERE id = $1`,
     [id, secondsLeft],
   );
+  await behindTheTokenCache();
 }
 
 /** Moves every account of an owner to one creation time (ties for the list's cursor). */
@@ -127,16 +136,19 @@ export async function deleteAllAccounts(): Promise<void> {
 /** Deletes the row behind the API's back (no `deleted` event). */
 export async function deleteAccountRow(id: string): Promise<void> {
   await query('DELETE FROM accounts WHERE id = $1', [id]);
+  await behindTheTokenCache();
 }
 
 // ---- Tampering, as someone with write access to the database would
 
 export async function setOwner(id: string, ownerId: string): Promise<void> {
   await query('UPDATE accounts SET owner_id = $2 WHERE id = $1', [id, ownerId]);
+  await behindTheTokenCache();
 }
 
 export async function setSecretBlob(id: string, blob: Buffer): Promise<void> {
   await query('UPDATE accounts SET secret_enc = $2 WHERE id = $1', [id, blob]);
+  await behindTheTokenCache();
 }
 
 /** Exchanges the sealed secrets of two rows. */
@@ -146,11 +158,13 @@ export async function swapSecretBlobs(a: string, b: string): Promise<void> {
       WHERE (x.id, y.id) IN (($1::uuid, $2::uuid), ($2::uuid, $1::uuid))`,
     [a, b],
   );
+  await behindTheTokenCache();
 }
 
 /** Points a row at other URLs without re-sealing anything. */
 export async function setUrls(id: string, urls: Urls): Promise<void> {
   await query('UPDATE accounts SET api_base_url = $2, identity_base_url = $3 WHERE id = $1', [id, urls.apiBaseUrl, urls.identityBaseUrl]);
+  await behindTheTokenCache();
 }
 
 export async function expireSession(tokenHash: Buffer): Promise<void> {
