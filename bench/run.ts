@@ -14,6 +14,7 @@ import { log } from './lib/log';
 import { machineList, notesList, resultsTable, writeReport } from './report';
 import type { Row, Scenario } from './scenario';
 import { accountsPage } from './scenarios/accounts-page';
+import { backlogLinks } from './scenarios/backlog-links';
 import { identityBudget } from './scenarios/identity-budget';
 import { linkOverhead } from './scenarios/link';
 import { tokenHit } from './scenarios/token-hit';
@@ -28,6 +29,7 @@ const SCENARIOS: Array<[string, Scenario]> = [
   ['token-hit', tokenHit],
   ['upstream-efficiency', upstreamEfficiency],
   ['identity-budget', identityBudget],
+  ['backlog-links', backlogLinks],
   ['worker-throughput', workerThroughput],
   ['accounts-page', accountsPage],
   ['worker-rss', workerRss],
