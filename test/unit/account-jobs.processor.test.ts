@@ -29,6 +29,8 @@ function account(over: Partial<AccountEntity> = {}): AccountEntity {
     tokenExpiresAt: null,
     tokenLifetimeSeconds: 3600,
     lastTokenRequestAt: null,
+    // The server was looked at recently: a check only exchanges a token (the daily look is its own case below).
+    serverCheckedAt: new Date(),
     ...over,
   } as AccountEntity;
 }
@@ -56,7 +58,12 @@ class World {
       this.calls.push(['verifier.recordFailure', a.id, e.code]);
       return { kind: 'transient', account: a, error: e } as VerifyResult;
     },
+    reprobe: async (a: AccountEntity) => {
+      this.calls.push(['verifier.reprobe', a.id]);
+      return this.reprobed;
+    },
   };
+  reprobed: AccountEntity | null = null;
   breaker = {
     state: async (host: string) => (assert.equal(host, HOST), this.breakerState),
     tryProbe: async (host: string, ms: number) => (this.calls.push(['tryProbe', host, ms]), this.probeGranted),
@@ -176,6 +183,20 @@ describe('AccountJobsProcessor.check', () => {
     w.result = { kind: 'ok', account: account(), token: {} as never };
     assert.deepEqual(await p.check(account().id), { kind: 'done', detail: 'active' });
     assert.deepEqual(w.names(), ['verify', 'recordSuccess']);
+  });
+
+  test('ok and the daily look at the server is due: the API URL is probed again; a failed probe is reported', async () => {
+    const stale = account({ serverCheckedAt: new Date(Date.now() - 25 * 3600_000) });
+    w.result = { kind: 'ok', account: stale, token: {} as never };
+    w.reprobed = { ...stale, apiError: { code: 'provider_error', message: 'The API URL broke.', at: new Date().toISOString() } } as AccountEntity;
+    assert.deepEqual(await p.check(stale.id), { kind: 'done', detail: 'API URL probe failed: provider_error' });
+    assert.deepEqual(w.names(), ['verify', 'recordSuccess', 'verifier.reprobe']);
+  });
+
+  test('ok with a recent look at the server: no probe of the API URL', async () => {
+    w.result = { kind: 'ok', account: account({ serverCheckedAt: new Date(Date.now() - 23 * 3600_000) }), token: {} as never };
+    assert.deepEqual(await p.check(account().id), { kind: 'done', detail: 'active' });
+    assert.equal(w.find('verifier.reprobe'), undefined);
   });
 
   test('rejected: done with the code; the breaker hears nothing (a rejection is no outage)', async () => {

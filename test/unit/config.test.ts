@@ -41,3 +41,18 @@ test('defaults follow the contract', () => {
   assert.deepEqual(c.corsOrigins, []);
   assert.deepEqual(c.serviceKeys, [{ name: 'hub', key: '0123456789abcdef0123456789abcdef' }]);
 });
+
+test('a malformed ENCRYPTION_KEYS is named once with the other bad variables, and no key byte is echoed', () => {
+  const short = Buffer.alloc(16, 9).toString('base64');
+  for (const keys of [`k1:${short}`, 'no-colon-here', `k1:${KEY.split(':')[1]},k1:${KEY.split(':')[1]}`, 'k1:not base64!']) {
+    try {
+      new AppConfig({ ENCRYPTION_KEYS: keys, SERVICE_API_KEYS: SVC, PORT: 'abc' });
+      assert.fail(`expected a ConfigError for ${keys}`);
+    } catch (e) {
+      assert.ok(e instanceof ConfigError);
+      assert.equal(e.problems.filter((p) => p.includes('ENCRYPTION_KEYS')).length, 1, e.message);
+      assert.ok(e.problems.some((p) => p.includes('PORT')), 'other bad variables are named in the same error');
+      assert.ok(!e.message.includes(short) && !e.message.includes('not base64'), 'no key material in the message');
+    }
+  }
+});

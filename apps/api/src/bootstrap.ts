@@ -7,22 +7,28 @@ import helmet from 'helmet';
 import { Logger } from 'nestjs-pino';
 import { AppConfig } from '@app/config';
 import { ApiModule } from './api.module';
+import { finishDocument } from './openapi/finish-document';
+import { operationIdFactory } from './openapi/operation-ids';
 import { answerClientErrors } from './common/client-errors';
 import { refuseDeepJson } from './common/json-depth';
 import { assignRequestId } from './common/logging';
+import { httpMetrics } from './common/http-metrics';
 import { shieldProxyEscapes } from './proxy/proxy-escapes';
 import { RAW_BODY_PATHS, isJsonMediaType, requireJsonBodies } from './common/media-type';
 
 export const BODY_LIMIT = '16kb';
 
+/** The served document (also what `npm run client:generate` writes): Nest's, finished by finishDocument. */
 export function openApiDocument(app: INestApplication) {
   const doc = new DocumentBuilder()
     .setTitle('bitwarden-connect')
-    .setDescription('Links hub customers\' Bitwarden organizations and serves their access tokens to sync jobs.')
-    .setVersion('1')
-    .addBearerAuth({ type: 'http', scheme: 'bearer', description: 'Service API key or connect session token' })
+    .setDescription(
+      "Links hub customers' Bitwarden organizations and serves their access tokens to sync jobs. Every error is " +
+        '`{"error": {code, message, fields?}}`; each response lists the codes it can carry.',
+    )
+    .setVersion('2')
     .build();
-  return SwaggerModule.createDocument(app, doc);
+  return finishDocument(SwaggerModule.createDocument(app, doc, { operationIdFactory }));
 }
 
 /** Builds the API application (not yet listening). `env` defaults to process.env; tests pass their own. */
@@ -33,6 +39,7 @@ export async function createApiApp(env: Record<string, string | undefined> = pro
   app.disable('x-powered-by');
   app.set('trust proxy', false);
   app.use(assignRequestId); // first, so even body-parser rejections carry X-Request-Id
+  app.use(httpMetrics);
   app.use(helmet());
   app.use(shieldProxyEscapes);
   app.use(requireJsonBodies);

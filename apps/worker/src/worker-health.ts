@@ -1,13 +1,19 @@
 import { Injectable, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
-import { createServer, Server } from 'node:http';
+import { createServer, IncomingMessage, Server, ServerResponse } from 'node:http';
+import { register } from 'prom-client';
 import { DataSource } from 'typeorm';
+import { metricsAuthorized } from '@app/common';
 import { AppConfig } from '@app/config';
 import { RedisService } from '@app/redis';
 import { WorkerRuntime } from './processors/worker-runtime';
 
+const json = (res: ServerResponse, status: number, body: unknown) =>
+  void res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
+
 /**
- * Optional liveness/readiness over HTTP (WORKER_HEALTH_PORT). Ready means Postgres and Redis answer AND the work
+ * Optional liveness/readiness and /metrics over HTTP (WORKER_HEALTH_PORT). /metrics asks for METRICS_TOKEN when set,
+ * answering like the API does (401 in the error shape). Ready means Postgres and Redis answer AND the work
  * actually moves: the last sweep succeeded recently — a ping alone can lie after a Redis outage (BullMQ #4585).
  */
 @Injectable()
@@ -28,15 +34,33 @@ export class WorkerHealth implements OnApplicationBootstrap, OnApplicationShutdo
     return { ready: postgres && redis && sweeping, postgres, redis, sweeping };
   }
 
-  onApplicationBootstrap(): void {
+  /** Boot waits for the listener: a port already taken stops the worker instead of leaving it unobservable. */
+  async onApplicationBootstrap(): Promise<void> {
     const port = this.config.workerHealthPort;
     if (!port) return;
-    this.server = createServer((req, res) => {
-      if (req.url === '/health/live') return void res.writeHead(200, { 'content-type': 'application/json' }).end('{"status":"ok"}');
-      if (req.url !== '/health/ready') return void res.writeHead(404).end();
-      void this.status().then((s) => res.writeHead(s.ready ? 200 : 503, { 'content-type': 'application/json' }).end(JSON.stringify(s)));
+    const server = createServer((req, res) => void this.route(req, res).catch(() => json(res, 500, { error: { code: 'internal_error', message: 'The health listener failed.' } })));
+    await new Promise<void>((resolve, reject) => {
+      server.once('error', reject);
+      server.listen(port, this.config.workerHealthHost, () => resolve());
     });
-    this.server.listen(port, this.config.workerHealthHost);
+    this.server = server;
+  }
+
+  private async route(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const path = (req.url ?? '').split('?')[0];
+    if (path === '/health/live') return json(res, 200, { status: 'ok' });
+    if (path === '/health/ready') {
+      const s = await this.status();
+      return json(res, s.ready ? 200 : 503, s);
+    }
+    if (path === '/metrics') {
+      if (!metricsAuthorized(req.headers.authorization, this.config.metricsToken)) {
+        return json(res, 401, { error: { code: 'unauthorized', message: 'GET /metrics needs the metrics token: Authorization: Bearer <METRICS_TOKEN>.' } });
+      }
+      const text = await register.metrics();
+      return void res.writeHead(200, { 'content-type': register.contentType }).end(text);
+    }
+    return json(res, 404, { error: { code: 'not_found', message: 'No such route.' } });
   }
 
   onApplicationShutdown(): void {

@@ -8,6 +8,8 @@ import { RedisModule } from '@app/redis';
 import { AccountJobsProcessor } from './jobs/account-jobs.processor';
 import { Sweeper } from './jobs/sweeper.service';
 import { EventRetention } from './maintenance/event-retention.service';
+import { OpsSampler } from './ops/ops-sampler.service';
+import { WorkerMetrics } from './ops/worker.metrics';
 import { WorkerRuntime } from './processors/worker-runtime';
 import { WebhookRelay } from './webhooks/webhook-relay.service';
 import { WorkerHealth } from './worker-health';
@@ -28,7 +30,7 @@ export class WorkerModule {
         QueueModule,
         AccountsModule,
       ],
-      providers: [AccountJobsProcessor, Sweeper, WebhookRelay, WorkerRuntime, WorkerHealth, EventRetention],
+      providers: [AccountJobsProcessor, Sweeper, WebhookRelay, WorkerRuntime, WorkerHealth, EventRetention, WorkerMetrics, OpsSampler],
     };
   }
 }

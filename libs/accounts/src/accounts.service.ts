@@ -18,6 +18,8 @@ export interface ListQuery {
   ownerId?: string;
   status?: AccountStatus;
   region?: Region;
+  flavor?: 'bitwarden' | 'vaultwarden';
+  organizationId?: string;
   limit?: number;
   cursor?: string;
 }
@@ -152,6 +154,8 @@ export class AccountsService {
       ownerId: q.ownerId,
       status: q.status,
       region: q.region,
+      flavor: q.flavor,
+      organizationId: q.organizationId?.toLowerCase(),
       limit: limit + 1,
       after: q.cursor ? decodeCursor(q.cursor) : undefined,
     });
@@ -195,6 +199,7 @@ export class AccountsService {
     let info = selfHosted ? await this.gateway.serverInfo(creds.apiBaseUrl) : null;
     const flavor = selfHosted ? info?.flavor ?? null : 'bitwarden';
     const outcome = await this.gateway.exchange(creds, { priority: 'interactive', maxWaitMs: INTERACTIVE_BUDGET_WAIT_MS, flavor });
+    if (!outcome.ok && outcome.kind === 'rejected' && !selfHosted) throw otherRegionHint(outcome.error, creds.region);
     if (!outcome.ok) throw outcome.error;
     const probed = await this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken);
     if (!selfHosted) info = await this.gateway.serverInfo(creds.apiBaseUrl);
@@ -254,6 +259,19 @@ export class AccountsService {
       { expectedCredentialsVersion: compareAndSet ? current.credentialsVersion : undefined, relinked: true },
     );
   }
+}
+
+/**
+ * A rejected cloud key may belong to an organization in the other cloud region: the two regions are separate
+ * Bitwarden servers. Said, never tried: the secret is not sent anywhere else to find out.
+ */
+function otherRegionHint(e: AppError, region: Region): AppError {
+  const [here, there] = region === 'eu' ? ['EU', 'US'] : ['US', 'EU'];
+  return new AppError(
+    e.code,
+    `${e.message} If the organization was created in Bitwarden's ${there} cloud rather than the ${here} cloud, link it with the ${there} region instead.`,
+    e.extra,
+  );
 }
 
 interface Proof {

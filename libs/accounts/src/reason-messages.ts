@@ -1,11 +1,11 @@
+import { CREDENTIALS_REJECTED_MESSAGE } from '@app/bitwarden';
+
 /**
  * The sentence a person reads for each reason code an account's status or event can carry (statusReason, an
  * event's reason). One table, shared by the events API and the webhook payload, so both say the same.
  */
 const MESSAGES: Record<string, string> = {
-  credentials_rejected:
-    'Bitwarden rejected the API key. Either the key was rotated, the organization was disabled, or its plan has no API access. ' +
-    'An Owner finds the current key in the Admin Console under Settings → Organization info → API key; re-link the account with it.',
+  credentials_rejected: `${CREDENTIALS_REJECTED_MESSAGE} Re-link the account with it.`,
   provider_unreachable: 'The Bitwarden server could not be reached (DNS, connection or TLS failure). Checks continue and the account recovers on its own.',
   provider_error: 'The Bitwarden server answered with an error or an invalid token response. Checks continue and the account recovers on its own.',
   provider_timeout: 'The Bitwarden server did not answer in time. Checks continue and the account recovers on its own.',

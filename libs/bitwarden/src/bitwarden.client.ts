@@ -30,6 +30,14 @@ export interface TokenResponse {
 
 export type ServerFlavor = 'bitwarden' | 'vaultwarden';
 
+/**
+ * Bitwarden answers one `invalid_client` for three different causes it does not tell apart; a person needs all three
+ * and where to find the current key.
+ */
+export const CREDENTIALS_REJECTED_MESSAGE =
+  'Bitwarden rejected the API key. Either the key was rotated, the organization was disabled, or its plan has no API access. ' +
+  'An Owner finds the current key in the Admin Console under Settings → Organization info → API key.';
+
 /** What a server says of itself at `GET {api}/config` (unauthenticated). Vaultwarden reports its web vault's version. */
 export interface ServerInfo {
   flavor: ServerFlavor;
@@ -115,7 +123,7 @@ export class BitwardenClient {
     if (status >= 300 && status < 400) throw this.redirected('identity');
     if (status === 400 || status === 401) {
       if (this.isCredentialRejection(parseJson(text))) {
-        throw new AppError('credentials_rejected', 'Bitwarden rejected the client id or client secret.', {
+        throw new AppError('credentials_rejected', CREDENTIALS_REJECTED_MESSAGE, {
           fields: { clientSecret: 'was rejected by Bitwarden' },
         });
       }

@@ -5,7 +5,7 @@ export type { OutboundPolicyOptions, ResolvedAddress, Resolver } from './outboun
 export { createGuardedAgent, guardedLookup } from './guarded-agent';
 export type { GuardedAgentOptions } from './guarded-agent';
 export { SsrfBlockedError, isSsrfBlockedError } from './ssrf-blocked.error';
-export { BitwardenClient, deviceIdentifierFor } from './bitwarden.client';
+export { BitwardenClient, deviceIdentifierFor, CREDENTIALS_REJECTED_MESSAGE } from './bitwarden.client';
 export type { BitwardenClientOptions, ExchangeTokenInput, TokenResponse, ServerFlavor, ServerInfo } from './bitwarden.client';
 export { classifyTransportError, parseRetryAfter, causeChain } from './upstream-errors';
 export { BitwardenModule } from './bitwarden.module';

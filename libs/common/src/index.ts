@@ -4,3 +4,4 @@ export * from './vocabulary';
 export * from './ids';
 export * from './log-redaction';
 export * from './metrics';
+export * from './metrics-auth';

@@ -1,4 +1,4 @@
-import { Counter, Gauge, Histogram, register } from 'prom-client';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, register } from 'prom-client';
 
 // Get-or-create on the default registry: a Nest module may be instantiated more than once in one process (tests
 // start several apps), and prom-client refuses a second metric of the same name.
@@ -10,3 +10,13 @@ export const histogram = (name: string, help: string, labelNames: string[] = [],
 
 export const gauge = (name: string, help: string, labelNames: string[] = []): Gauge<string> =>
   (register.getSingleMetric(name) as Gauge<string>) ?? new Gauge({ name, help, labelNames });
+
+/**
+ * Node's default process metrics (memory, CPU, event-loop lag, GC) with a `process` label (`api` or `worker`), so
+ * a dashboard tells the two apart even when both are scraped under one job. Once per registry: tests run the API
+ * and a worker in one process, and prom-client refuses the second set; the first label then stays.
+ */
+export function collectProcessMetrics(processName: 'api' | 'worker'): void {
+  if (register.getSingleMetric('process_cpu_user_seconds_total')) return;
+  collectDefaultMetrics({ labels: { process: processName } });
+}

@@ -11,3 +11,6 @@ export type HostClass = Region;
 /** What an account's history records (account_events.type); the API serves them without the `account.` prefix. */
 export const ACCOUNT_EVENT_TYPES = ['account.linked', 'account.relinked', 'account.status_changed', 'account.suspended', 'account.resumed', 'account.deleted'] as const;
 export type AccountEventType = (typeof ACCOUNT_EVENT_TYPES)[number];
+
+export const SERVER_FLAVORS = ['bitwarden', 'vaultwarden'] as const;
+export type ServerFlavorName = (typeof SERVER_FLAVORS)[number];

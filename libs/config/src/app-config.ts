@@ -53,6 +53,27 @@ function parseServiceKeys(raw: string, problems: string[]): ServiceKey[] {
 }
 
 /**
+ * The shape of ENCRYPTION_KEYS (`id:base64(32 bytes)` entries), checked with the other variables so that a bad key
+ * list is named in the one configuration error, not later as a crash. Key bytes are never echoed. The keyring
+ * checks again when it loads them.
+ */
+function encryptionKeysProblem(raw: string): string | null {
+  const ids = new Set<string>();
+  const entries = raw.split(',').map((e) => e.trim());
+  for (const [i, entry] of entries.entries()) {
+    const at = entry.indexOf(':');
+    const id = at > 0 ? entry.slice(0, at) : '';
+    const b64 = at > 0 ? entry.slice(at + 1).trim() : '';
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) return `ENCRYPTION_KEYS entry ${i + 1} must be id:base64key with an id of 1-32 characters A-Z a-z 0-9 _ -`;
+    if (ids.has(id)) return `ENCRYPTION_KEYS entry ${i + 1} repeats key id "${id}"`;
+    ids.add(id);
+    const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(b64) ? Buffer.from(b64.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : null;
+    if (!bytes || bytes.length !== 32) return `ENCRYPTION_KEYS entry ${i + 1} (key id "${id}") must be base64 of exactly 32 bytes`;
+  }
+  return null;
+}
+
+/**
  * The validated, typed configuration. Built once from an environment record (process.env in the apps, an explicit
  * record in tests); code reads configuration only through this object.
  */
@@ -103,6 +124,10 @@ export class AppConfig {
     const problems = validateSync(parsed, { whitelist: false }).map(
       (e) => `${e.property} ${Object.values(e.constraints ?? {}).join(', ')}`,
     );
+    if (parsed.ENCRYPTION_KEYS) {
+      const keysProblem = encryptionKeysProblem(parsed.ENCRYPTION_KEYS);
+      if (keysProblem) problems.push(keysProblem);
+    }
     const needsKeys = opts.serviceKeys !== false;
     if (needsKeys && !parsed.SERVICE_API_KEYS) problems.push('SERVICE_API_KEYS is required (name:key entries)');
     const serviceKeys = parsed.SERVICE_API_KEYS ? parseServiceKeys(parsed.SERVICE_API_KEYS, problems) : [];

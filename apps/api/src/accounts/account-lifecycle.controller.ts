@@ -2,13 +2,11 @@ import { Body, Controller, Get, HttpCode, Param, Patch, Post, Query } from '@nes
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { AccountEventView, AccountLifecycleService, AccountView } from '@app/accounts';
 import { AccountIdPipe } from '../common/account-id.pipe';
-import { AccountEventListResponse, AccountResponse, ErrorResponse, EventsQuery, RenameAccountDto } from './accounts.dto';
+import { ApiErrors } from '../openapi/error-responses';
+import { AccountEventListResponse, AccountResponse, EventsQuery, RenameAccountDto } from './accounts.dto';
 
 @ApiTags('accounts')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, type: ErrorResponse })
-@ApiResponse({ status: 403, type: ErrorResponse, description: 'forbidden (a connect session)' })
-@ApiResponse({ status: 404, type: ErrorResponse, description: 'no such account' })
 @Controller('v1/accounts/:id')
 export class AccountLifecycleController {
   constructor(private readonly lifecycle: AccountLifecycleService) {}
@@ -16,7 +14,7 @@ export class AccountLifecycleController {
   @Patch()
   @ApiOperation({ summary: 'Rename: sets the label, without a token exchange' })
   @ApiResponse({ status: 200, type: AccountResponse })
-  @ApiResponse({ status: 400, type: ErrorResponse, description: 'validation_failed' })
+  @ApiErrors('forbidden', 'not_found')
   rename(@Param('id', AccountIdPipe) id: string, @Body() dto: RenameAccountDto): Promise<AccountView> {
     return this.lifecycle.rename(id, dto.label);
   }
@@ -24,7 +22,7 @@ export class AccountLifecycleController {
   @Get('events')
   @ApiOperation({ summary: "The account's history, newest first (cursor paging)" })
   @ApiResponse({ status: 200, type: AccountEventListResponse })
-  @ApiResponse({ status: 400, type: ErrorResponse, description: 'validation_failed (limit, cursor)' })
+  @ApiErrors('forbidden', 'not_found')
   events(@Param('id', AccountIdPipe) id: string, @Query() q: EventsQuery): Promise<{ data: AccountEventView[]; nextCursor: string | null }> {
     return this.lifecycle.history(id, q);
   }
@@ -33,6 +31,7 @@ export class AccountLifecycleController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Pause the account: token destroyed, no checks, renewals or tokens until resumed; idempotent' })
   @ApiResponse({ status: 200, type: AccountResponse })
+  @ApiErrors('forbidden', 'not_found')
   suspend(@Param('id', AccountIdPipe) id: string): Promise<AccountView> {
     return this.lifecycle.suspend(id);
   }
@@ -41,8 +40,7 @@ export class AccountLifecycleController {
   @HttpCode(200)
   @ApiOperation({ summary: 'Resume: one token exchange now decides the status (on a running account: the same as verify)' })
   @ApiResponse({ status: 200, type: AccountResponse })
-  @ApiResponse({ status: 503, type: ErrorResponse, description: 'provider_rate_limited (Retry-After set); the account stays suspended' })
-  @ApiResponse({ status: 502, type: ErrorResponse, description: 'provider errors, only on a running account (as verify)' })
+  @ApiErrors('forbidden', 'not_found', 'provider_rate_limited', 'internal_error')
   resume(@Param('id', AccountIdPipe) id: string): Promise<AccountView> {
     return this.lifecycle.resume(id);
   }

@@ -1,3 +1,4 @@
+import { ACCOUNT_STATUSES, AccountStatus, Region, REGIONS, SERVER_FLAVORS, ServerFlavorName } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
 import { BoundedString, IntegerQuery, IsOwnerId, Label, MaxChars } from '../common/validators';
@@ -18,18 +19,26 @@ export class RelinkAccountDto {
   @BoundedString(2048, 'https://identity.bitwarden.com', true) identityBaseUrl?: string;
 }
 
+const oneOf = (values: readonly string[]) => `must be ${values.slice(0, -1).join(', ')} or ${values[values.length - 1]}`;
+
 export class ListAccountsQuery {
   @IsOwnerId(true) ownerId?: string;
-  @IsOptional() @IsIn(['active', 'degraded', 'needs_relink', 'suspended'], { message: 'must be active, degraded, needs_relink or suspended' })
-  @ApiPropertyOptional({ enum: ['active', 'degraded', 'needs_relink', 'suspended'] })
-  status?: 'active' | 'degraded' | 'needs_relink' | 'suspended';
-  @IsOptional() @IsIn(['us', 'eu', 'self-hosted'], { message: 'must be us, eu or self-hosted' })
-  @ApiPropertyOptional({ enum: ['us', 'eu', 'self-hosted'] })
-  region?: 'us' | 'eu' | 'self-hosted';
+  @IsOptional() @IsIn(ACCOUNT_STATUSES, { message: oneOf(ACCOUNT_STATUSES) })
+  @ApiPropertyOptional({ enum: ACCOUNT_STATUSES })
+  status?: AccountStatus;
+  @IsOptional() @IsIn(REGIONS, { message: oneOf(REGIONS) })
+  @ApiPropertyOptional({ enum: REGIONS })
+  region?: Region;
+  @IsOptional() @IsIn(SERVER_FLAVORS, { message: oneOf(SERVER_FLAVORS) })
+  @ApiPropertyOptional({ enum: SERVER_FLAVORS, description: 'the server flavor from its /config' })
+  flavor?: ServerFlavorName;
+  @IsOptional() @IsUUID('all', { message: 'must be a UUID' })
+  @ApiPropertyOptional({ format: 'uuid', description: 'find an account by its organization' })
+  organizationId?: string;
   @IntegerQuery(1, 200, 50)
   limit?: number;
   @IsOptional() @IsString({ message: 'must be a string' }) @MaxLength(200, { message: 'is invalid' })
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 200, description: 'nextCursor of the previous page' })
   cursor?: string;
 }
 
@@ -46,35 +55,35 @@ export class EventsQuery {
   @IntegerQuery(1, 200, 50)
   limit?: number;
   @IsOptional() @IsString({ message: 'must be a string' }) @MaxLength(200, { message: 'is invalid' })
-  @ApiPropertyOptional()
+  @ApiPropertyOptional({ maxLength: 200, description: 'nextCursor of the previous page' })
   cursor?: string;
 }
 
 export class TokenRequestDto {
   @IsOptional() @IsInt({ message: 'must be an integer' }) @Min(0, { message: 'must be at least 0' }) @Max(3300, { message: 'must be at most 3300' })
-  @ApiPropertyOptional({ minimum: 0, maximum: 3300, default: 300 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 3300, default: 300, example: 600 })
   minValiditySeconds?: number;
 }
 
 class LastErrorView {
-  @ApiProperty() code!: string;
-  @ApiProperty() message!: string;
-  @ApiProperty({ format: 'date-time' }) at!: string;
+  @ApiProperty({ example: 'provider_unreachable', description: 'an error code' }) code!: string;
+  @ApiProperty({ example: 'Could not connect to the Bitwarden identity server in time.' }) message!: string;
+  @ApiProperty({ format: 'date-time', example: '2025-05-01T12:00:00.000Z' }) at!: string;
 }
 
 export class AccountResponse {
-  @ApiProperty({ format: 'uuid' }) id!: string;
-  @ApiProperty() ownerId!: string;
+  @ApiProperty({ format: 'uuid', example: '8d0c3c38-2f0e-4a55-9a43-6c1f9f0e6b11' }) id!: string;
+  @ApiProperty({ example: 'tenant-42' }) ownerId!: string;
   @ApiProperty({ enum: ['bitwarden'] }) provider!: string;
-  @ApiProperty({ format: 'uuid' }) organizationId!: string;
-  @ApiProperty({ type: String, nullable: true }) label!: string | null;
+  @ApiProperty({ format: 'uuid', example: '3fa85f64-5717-4562-b3fc-2c963f66afa6' }) organizationId!: string;
+  @ApiProperty({ type: String, nullable: true, example: 'Main vault' }) label!: string | null;
   @ApiProperty({ enum: ['us', 'eu', 'self-hosted'] }) region!: string;
-  @ApiProperty() apiBaseUrl!: string;
-  @ApiProperty() identityBaseUrl!: string;
-  @ApiProperty() clientId!: string;
-  @ApiProperty() secretLast4!: string;
+  @ApiProperty({ example: 'https://api.bitwarden.com' }) apiBaseUrl!: string;
+  @ApiProperty({ example: 'https://identity.bitwarden.com' }) identityBaseUrl!: string;
+  @ApiProperty({ example: 'organization.3fa85f64-5717-4562-b3fc-2c963f66afa6' }) clientId!: string;
+  @ApiProperty({ example: 'Z012' }) secretLast4!: string;
   @ApiProperty({ enum: ['active', 'degraded', 'needs_relink', 'suspended'] }) status!: string;
-  @ApiProperty({ type: String, nullable: true }) statusReason!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'an error code explaining the status; null when active' }) statusReason!: string | null;
   @ApiProperty({ type: LastErrorView, nullable: true }) lastError!: LastErrorView | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastVerifiedAt!: string | null;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) lastCheckedAt!: string | null;
@@ -101,7 +110,7 @@ export class AccountEventResponse {
 
 export class AccountEventListResponse {
   @ApiProperty({ type: [AccountEventResponse] }) data!: AccountEventResponse[];
-  @ApiProperty({ type: String, nullable: true }) nextCursor!: string | null;
+  @ApiProperty({ type: String, nullable: true, description: 'pass as cursor for the next page; null on the last' }) nextCursor!: string | null;
 }
 
 export class AccountListResponse {
@@ -110,19 +119,9 @@ export class AccountListResponse {
 }
 
 export class TokenResponse {
-  @ApiProperty() accessToken!: string;
+  @ApiProperty({ example: 'eyJhbGciOi...', description: "Bitwarden's access token, to send as Authorization: Bearer" }) accessToken!: string;
   @ApiProperty({ enum: ['Bearer'] }) tokenType!: string;
-  @ApiProperty({ format: 'date-time' }) expiresAt!: string;
+  @ApiProperty({ format: 'date-time', example: '2025-05-01T13:00:00.000Z' }) expiresAt!: string;
   @ApiProperty({ example: 'api.organization' }) scope!: string;
-  @ApiProperty() apiBaseUrl!: string;
-}
-
-class ErrorBody {
-  @ApiProperty() code!: string;
-  @ApiProperty() message!: string;
-  @ApiPropertyOptional({ type: 'object', additionalProperties: { type: 'string' } }) fields?: Record<string, string>;
-}
-
-export class ErrorResponse {
-  @ApiProperty({ type: ErrorBody }) error!: ErrorBody;
+  @ApiProperty({ example: 'https://api.bitwarden.com' }) apiBaseUrl!: string;
 }

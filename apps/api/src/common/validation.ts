@@ -23,7 +23,7 @@ function collect(errors: ValidationError[], prefix = '', out: Record<string, str
   return out;
 }
 
-const invalid = (fields: Record<string, string>) =>
+export const invalid = (fields: Record<string, string>) =>
   new AppError('validation_failed', `The request is not valid: check ${Object.keys(fields).join(', ') || 'the body'}.`, { fields });
 
 /**

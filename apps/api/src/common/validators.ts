@@ -44,7 +44,7 @@ export const IntegerQuery = (min: number, max: number, fallback: number) =>
     IsInt({ message: 'must be a decimal integer' }),
     Min(min, { message: `must be at least ${min}` }),
     Max(max, { message: `must be at most ${max}` }),
-    ApiPropertyOptional({ type: Number, minimum: min, maximum: max, default: fallback }),
+    ApiPropertyOptional({ type: 'integer', minimum: min, maximum: max, default: fallback }),
   );
 
 /** A required string of bounded length (the exact rules are checked by the Bitwarden URL and key rules). */

@@ -1,6 +1,6 @@
 import { Controller, Get } from '@nestjs/common';
-import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiResponse, ApiTags } from '@nestjs/swagger';
-import { ErrorResponse } from '../accounts/accounts.dto';
+import { ApiBearerAuth, ApiOkResponse, ApiOperation, ApiProperty, ApiPropertyOptional, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../openapi/error-responses';
 import { HostsService, HostView } from './hosts.service';
 
 class IdentityBudgetView {
@@ -31,7 +31,7 @@ export class HostsController {
   @Get()
   @ApiOperation({ summary: "Each identity host's budget use, pause and breaker (tenant hosts stay out of metric labels)" })
   @ApiOkResponse({ type: HostListResponse })
-  @ApiResponse({ status: 401, type: ErrorResponse })
+  @ApiErrors('forbidden')
   list(): Promise<{ data: HostView[] }> {
     return this.hosts.list();
   }

@@ -2,14 +2,13 @@ import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/co
 import { ApiBearerAuth, ApiOperation, ApiResponse, ApiTags } from '@nestjs/swagger';
 import { Principal } from '@app/accounts';
 import { AppError, parseUuid } from '@app/common';
-import { ErrorResponse } from '../accounts/accounts.dto';
+import { ApiErrors } from '../openapi/error-responses';
 import { Caller, SessionAllowed } from '../common/auth';
 import { CreateSessionDto, CurrentSessionResponse, SessionResponse } from './connect-sessions.dto';
 import { ConnectSessionsService } from './connect-sessions.service';
 
 @ApiTags('connect-sessions')
 @ApiBearerAuth()
-@ApiResponse({ status: 401, type: ErrorResponse })
 @Controller('v1/connect-sessions')
 export class ConnectSessionsController {
   constructor(private readonly sessions: ConnectSessionsService) {}
@@ -17,8 +16,7 @@ export class ConnectSessionsController {
   @Post()
   @ApiOperation({ summary: 'A short-lived token for the browser, bound to one owner (and optionally one account to re-link), with the hosted page URL' })
   @ApiResponse({ status: 201, type: SessionResponse })
-  @ApiResponse({ status: 400, type: ErrorResponse, description: 'validation_failed (fields.returnUrl: not https, or its origin is not in CORS_ORIGINS)' })
-  @ApiResponse({ status: 404, type: ErrorResponse })
+  @ApiErrors('forbidden', 'not_found')
   create(@Body() dto: CreateSessionDto) {
     return this.sessions.create(dto);
   }
@@ -27,7 +25,7 @@ export class ConnectSessionsController {
   @SessionAllowed()
   @ApiOperation({ summary: 'The calling session (connect session token only): what the hosted Connect page shows and where it may report back' })
   @ApiResponse({ status: 200, type: CurrentSessionResponse })
-  @ApiResponse({ status: 403, type: ErrorResponse, description: 'called with a service key' })
+  @ApiErrors('forbidden')
   current(@Caller() p: Principal) {
     return this.sessions.current(p);
   }
@@ -35,8 +33,8 @@ export class ConnectSessionsController {
   @Delete(':id')
   @HttpCode(204)
   @ApiOperation({ summary: 'Revoke a session at once; idempotent (an unknown, expired or already revoked id also answers 204)' })
-  @ApiResponse({ status: 204 })
-  @ApiResponse({ status: 404, type: ErrorResponse, description: 'the id is not a UUID' })
+  @ApiResponse({ status: 204, description: 'revoked (or already gone)' })
+  @ApiErrors('forbidden', 'not_found')
   async revoke(@Param('id') raw: string): Promise<void> {
     const id = parseUuid(raw);
     if (!id) throw new AppError('not_found', 'No such connect session.');

@@ -7,15 +7,15 @@ export class CreateSessionDto {
   @Label() label?: string | null;
   @IsOptional() @IsUUID('all', { message: 'must be a UUID' }) @ApiPropertyOptional({ format: 'uuid' }) accountId?: string;
   @ValidateIf((_, v) => v !== undefined) @IsInt({ message: 'must be an integer' }) @Min(60, { message: 'must be at least 60' }) @Max(86400, { message: 'must be at most 86400' })
-  @ApiPropertyOptional({ minimum: 60, maximum: 86400, default: 1800 })
+  @ApiPropertyOptional({ type: 'integer', minimum: 60, maximum: 86400, default: 1800, example: 1800 })
   expiresInSeconds?: number;
   /** Checked against CORS_ORIGINS by the service (the DTO only bounds it). */
   @BoundedString(2048, 'https://hub.example.com/settings/bitwarden', true) returnUrl?: string;
 }
 
 export class SessionResponse {
-  @ApiProperty({ format: 'uuid', description: 'for DELETE /v1/connect-sessions/{id}' }) id!: string;
-  @ApiProperty() token!: string;
+  @ApiProperty({ format: 'uuid', description: 'for DELETE /v1/connect-sessions/{id}', example: '0b7e6f52-8c1a-4f7e-9d3b-2a9d1c0e4f11' }) id!: string;
+  @ApiProperty({ example: 'cs_9f2c1e...', description: 'the bearer token for the browser; shown once' }) token!: string;
   @ApiProperty({ type: String, nullable: true, description: '{PUBLIC_URL}/connect#session=<token>; null when CONNECT_PAGE is off' })
   url!: string | null;
   @ApiProperty({ format: 'date-time' }) expiresAt!: string;

@@ -1,9 +1,11 @@
 import { BeforeApplicationShutdown, Injectable, Logger, OnApplicationBootstrap } from '@nestjs/common';
+import { AccountsRepository } from '@app/accounts';
 import { AppConfig } from '@app/config';
 import { JobItem, JobName, JobProducer, QueueName } from '@app/queue';
 import { RedisService } from '@app/redis';
 import { AccountJobsProcessor, JobOutcome } from '../jobs/account-jobs.processor';
 import { Sweeper } from '../jobs/sweeper.service';
+import { WorkerMetrics } from '../ops/worker.metrics';
 import { WebhookRelay } from '../webhooks/webhook-relay.service';
 import { QueueRunner } from './queue-runner';
 
@@ -61,6 +63,8 @@ export class WorkerRuntime implements OnApplicationBootstrap, BeforeApplicationS
     private readonly producer: JobProducer,
     private readonly redis: RedisService,
     private readonly config: AppConfig,
+    private readonly accounts: AccountsRepository,
+    private readonly metrics: WorkerMetrics,
   ) {
     assertEveryJobHasAHandler(this.handlers);
   }
@@ -74,10 +78,32 @@ export class WorkerRuntime implements OnApplicationBootstrap, BeforeApplicationS
     const handler = this.handlers[item.name] as ((i: JobItem) => Promise<JobOutcome>) | undefined;
     // A job of a name this build does not know (a newer producer during a rolling deploy): fail it loudly.
     if (!handler) throw new Error(`no handler for job name ${String(item.name)}`);
-    return handler(item);
+    try {
+      const outcome = await handler(item);
+      this.metrics.recordJob(item.name, outcome);
+      return outcome;
+    } catch (e) {
+      this.metrics.recordJob(item.name, 'error');
+      throw e;
+    }
   };
 
-  onApplicationBootstrap(): void {
+  /**
+   * ACCOUNT_CHECK_INTERVAL_SECONDS is a promise ("at least this often"): checks scheduled under a longer interval
+   * are pulled in at boot, before the first sweep, so lowering it holds for accounts already scheduled. What the
+   * budget cannot absorb at once shows as bwc_check_lag_seconds. A failure (Postgres not up yet) does not stop boot.
+   */
+  private async clampSchedule(): Promise<void> {
+    try {
+      const moved = await this.accounts.clampChecks(this.config.accountCheckIntervalSeconds);
+      if (moved) this.logger.log({ accounts: moved, intervalSeconds: this.config.accountCheckIntervalSeconds }, 'checks brought within the check interval');
+    } catch (e) {
+      this.logger.warn(`bringing checks within the check interval failed: ${(e as Error).message}`);
+    }
+  }
+
+  async onApplicationBootstrap(): Promise<void> {
+    await this.clampSchedule();
     const accounts = this.producer.queue(QueueName.Accounts);
     this.runners.push(
       new QueueRunner(QueueName.Accounts, this.handle, this.redis, this.config.workerConcurrency, this.config.workerLockMs, async () => {

@@ -3,6 +3,7 @@ import { Agent, fetch } from 'undici';
 import { AppConfig, ConfigError } from '@app/config';
 import { AccountEvent, AccountEventsRepository, eventData, eventId } from '@app/accounts';
 import { canonicalizeBaseUrl, causeChain, createGuardedAgent, isSsrfBlockedError, OutboundPolicy } from '@app/bitwarden';
+import { WorkerMetrics } from '../ops/worker.metrics';
 import { signWebhook } from './webhook-signature';
 
 const BATCH = 50;
@@ -50,6 +51,7 @@ export class WebhookRelay implements OnModuleInit, OnApplicationShutdown {
     private readonly outbox: AccountEventsRepository,
     private readonly policy: OutboundPolicy,
     private readonly config: AppConfig,
+    private readonly metrics: WorkerMetrics,
   ) {}
 
   get enabled(): boolean {
@@ -105,11 +107,13 @@ export class WebhookRelay implements OnModuleInit, OnApplicationShutdown {
       await res.body?.cancel().catch(() => undefined);
       if (res.status >= 200 && res.status < 300) {
         await this.outbox.markDelivered(e.id);
+        this.metrics.webhookDeliveries.inc({ outcome: 'delivered' });
         return true;
       }
       throw new Error(`receiver answered ${res.status}`);
     } catch (err) {
       const delay = Math.min(MAX_BACKOFF_MS, 1000 * 2 ** Math.min(20, e.deliveryAttempts)) * (0.8 + 0.4 * Math.random());
+      this.metrics.webhookDeliveries.inc({ outcome: 'failed' });
       await this.outbox.markFailed(e.id, new Date(Date.now() + delay));
       this.logger.warn({ event: `evt_${e.id}`, attempt: e.deliveryAttempts + 1, err: deliveryProblem(err) }, 'webhook delivery failed');
       return false;

@@ -110,6 +110,14 @@ export class AccountEventsRepository {
     return rows.map(fromRow).sort((a, b) => Number(a.id) - Number(b.id));
   }
 
+  /** Undelivered events whose delivery is due now (the webhook backlog); counted on the partial undelivered index. */
+  async dueUndelivered(): Promise<number> {
+    const rows: Array<Record<string, unknown>> = await this.ds.query(
+      `SELECT count(*)::int AS n FROM account_events WHERE delivered_at IS NULL AND next_delivery_at <= now()`,
+    );
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async markDelivered(id: string): Promise<void> {
     await this.ds.query(`UPDATE account_events SET delivered_at = now(), delivery_attempts = delivery_attempts + 1 WHERE id = $1`, [id]);
   }

@@ -12,6 +12,8 @@ export interface ListFilter {
   ownerId?: string;
   status?: AccountStatus;
   region?: Region;
+  flavor?: 'bitwarden' | 'vaultwarden';
+  organizationId?: string;
   limit: number;
   after?: { createdAt: Date; id: string };
 }
@@ -79,6 +81,8 @@ export class AccountsRepository {
     if (f.ownerId !== undefined) where.push(`owner_id = ${bind(f.ownerId)}`);
     if (f.status !== undefined) where.push(`status = ${bind(f.status)}`);
     if (f.region !== undefined) where.push(`region = ${bind(f.region)}`);
+    if (f.flavor !== undefined) where.push(`server_flavor = ${bind(f.flavor)}`);
+    if (f.organizationId !== undefined) where.push(`organization_id = ${bind(f.organizationId)}`);
     if (f.after) where.push(`(created_at, id) < (${bind(f.after.createdAt)}, ${bind(f.after.id)})`);
     const rows: Row[] = await this.ds.query(
       `SELECT ${ACCOUNT_COLUMNS} FROM accounts ${where.length ? `WHERE ${where.join(' AND ')}` : ''}
@@ -224,6 +228,37 @@ export class AccountsRepository {
       ),
     );
     return rows.map((r) => ({ id: r.id as string }));
+  }
+
+  /**
+   * Seconds since the oldest overdue background check was due (0 when none is): how far the promise of
+   * ACCOUNT_CHECK_INTERVAL_SECONDS is behind. By the database's clock; one step of the next_check_at index.
+   */
+  async checkLagSeconds(): Promise<number> {
+    const rows: Row[] = await this.ds.query(
+      `SELECT coalesce(extract(epoch FROM now() - min(next_check_at)), 0)::float8 AS lag FROM accounts WHERE next_check_at < now()`,
+    );
+    return Number(rows[0]?.lag ?? 0);
+  }
+
+  /** How many accounts have each status (for the operators' gauge; a scan of the table, so sampled rarely). */
+  async countByStatus(): Promise<Record<string, number>> {
+    const rows: Row[] = await this.ds.query(`SELECT status, count(*)::int AS n FROM accounts GROUP BY status`);
+    return Object.fromEntries(rows.map((r) => [r.status as string, r.n as number]));
+  }
+
+  /**
+   * Brings every scheduled check to at most one interval after the account's last check (its creation if never
+   * checked), so a lowered ACCOUNT_CHECK_INTERVAL_SECONDS holds for accounts scheduled under the old one. Suspended
+   * accounts have no schedule and keep none. Returns how many were moved.
+   */
+  async clampChecks(intervalSeconds: number): Promise<number> {
+    const r = await this.ds.query(
+      `UPDATE accounts SET next_check_at = coalesce(last_checked_at, created_at) + make_interval(secs => $1)
+        WHERE next_check_at > coalesce(last_checked_at, created_at) + make_interval(secs => $1) AND status <> 'suspended'`,
+      [intervalSeconds],
+    );
+    return Array.isArray(r) && typeof r[1] === 'number' ? r[1] : 0;
   }
 
   private append(m: EntityManager, a: Pick<AccountEntity, 'id' | 'ownerId'>, e: Omit<NewEvent, 'accountId' | 'ownerId'>): Promise<void> {

@@ -1,0 +1,50 @@
+// Answers that tell the whole truth at once: every bad field of a link in one answer (ownerId included), the field a
+// refused address came from, and a rejected cloud key's hint about the other cloud region.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { SimulatorHandle } from '@app/simulator';
+import { Api, US, useStack } from '../support/stack';
+
+let sim: SimulatorHandle;
+let api: Api;
+
+useStack((s) => ({ sim, api } = s));
+
+test('a service-key link without ownerId and with another bad field names both in one answer', async () => {
+  const org = sim.createOrg({ realm: 'us' });
+  const res = await api.call('POST', '/v1/accounts', { ...US, clientId: org.clientId, clientSecret: org.clientSecret, label: 'x'.repeat(201), extra: 1 });
+  assert.equal(res.status, 400, JSON.stringify(res.body));
+  assert.equal(res.body.error.code, 'validation_failed');
+  for (const f of ['ownerId', 'label', 'extra']) assert.ok(res.body.error.fields?.[f], `${f} is named: ${JSON.stringify(res.body.error.fields)}`);
+  assert.equal(sim.counters().tokenRequests, 0, 'nothing was sent');
+});
+
+test('a session link naming an ownerId is refused together with its other bad fields', async () => {
+  const session = await api.call('POST', '/v1/connect-sessions', { ownerId: 'truths' });
+  const res = await api.call('POST', '/v1/accounts', { ownerId: 'someone', ...US, clientId: 'organization.x', clientSecret: 7 }, { authorization: `Bearer ${session.body.token}` });
+  assert.equal(res.status, 400);
+  assert.ok(res.body.error.fields?.ownerId && res.body.error.fields?.clientSecret, JSON.stringify(res.body.error.fields));
+});
+
+test('url_not_allowed names the field of the refused host (both, when they share it)', async () => {
+  const shared = await api.call('POST', '/v1/accounts', {
+    ownerId: 'truths',
+    apiBaseUrl: 'https://127.0.0.2/api',
+    identityBaseUrl: 'https://127.0.0.2/identity',
+    clientId: 'organization.3fa85f64-5717-4562-b3fc-2c963f66afa6',
+    clientSecret: 'aBcDeFgHiJkLmNoPqRsTuVwXyZ0123',
+  });
+  assert.equal(shared.status, 422, JSON.stringify(shared.body));
+  assert.equal(shared.body.error.code, 'url_not_allowed');
+  assert.deepEqual(Object.keys(shared.body.error.fields ?? {}).sort(), ['apiBaseUrl', 'identityBaseUrl']);
+});
+
+test('a rejected cloud key names the three causes, where the key is, and the other cloud region', async () => {
+  const org = sim.createOrg({ realm: 'us' });
+  const res = await api.call('POST', '/v1/accounts', { ownerId: 'truths', ...US, clientId: org.clientId, clientSecret: 'wrong-secret-0123456789abcdefgh' });
+  assert.equal(res.status, 422);
+  assert.equal(res.body.error.code, 'credentials_rejected');
+  const m: string = res.body.error.message;
+  for (const part of [/rotated/, /disabled/, /API access/, /Settings → Organization info → API key/, /EU cloud/]) assert.match(m, part);
+  assert.equal(sim.counters().byRealm.eu?.tokenRequests ?? 0, 0, 'the secret was not sent to the other region');
+});
