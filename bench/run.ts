@@ -14,6 +14,7 @@ import { log } from './lib/log';
 import { machineList, notesList, resultsTable, writeReport } from './report';
 import type { Row, Scenario } from './scenario';
 import { accountsPage } from './scenarios/accounts-page';
+import { backlogLinks } from './scenarios/backlog-links';
 import { identityBudget } from './scenarios/identity-budget';
 import { linkOverhead } from './scenarios/link';
 import { proxyMemory } from './scenarios/proxy-memory';
@@ -34,6 +35,7 @@ const SCENARIOS: Array<[string, Scenario]> = [
   ['proxy-memory', proxyMemory],
   ['upstream-efficiency', upstreamEfficiency],
   ['identity-budget', identityBudget],
+  ['backlog-links', backlogLinks],
   ['worker-throughput', workerThroughput],
   ['accounts-page', accountsPage],
   ['worker-rss', workerRss],
