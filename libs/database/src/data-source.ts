@@ -8,6 +8,7 @@ import { CreateAccounts1764000000000 } from './migrations/1764000000000-CreateAc
 import { CreateSessionsAndIdempotency1764000001000 } from './migrations/1764000001000-CreateSessionsAndIdempotency';
 import { AccountLifecycle1764000002000 } from './migrations/1764000002000-AccountLifecycle';
 import { AddServerIdentity1765000000000 } from './migrations/1765000000000-AddServerIdentity';
+import { CheckLease1767000000000 } from './migrations/1767000000000-CheckLease';
 import { ConnectSessionReturnAndRevocation1766000000000 } from './migrations/1766000000000-ConnectSessionReturnAndRevocation';
 
 export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity, ConnectSessionEntity, IdempotencyKeyEntity];
@@ -17,6 +18,7 @@ export const MIGRATIONS = [
   AccountLifecycle1764000002000,
   AddServerIdentity1765000000000,
   ConnectSessionReturnAndRevocation1766000000000,
+  CheckLease1767000000000,
 ];
 
 /** One definition for the runtime, the migrate command and tests. Never synchronize: migrations only. */

@@ -71,6 +71,11 @@ test('bwc_check_lag_seconds is the age of the oldest overdue check, 0 when none 
   await repo.reschedule(c.id, { nextCheckAt: ago(-3600) });
   const first = await lag();
   assert.ok(first !== undefined && first >= 100 && first < 105, `lag ${first}, the oldest overdue row is 100 s old`);
+  // A sweep leases the overdue rows (their jobs wait for the budget): the lag still says how late they are.
+  assert.equal((await repo.claimDueChecks(new Date(), new Date(Date.now() + 120_000), 10)).length, 2);
+  const leased = await lag();
+  assert.ok(leased !== undefined && leased >= 100 && leased < 105, `lag ${leased} while the backlog is leased`);
+  assert.equal((await repo.claimDueChecks(new Date(), new Date(Date.now() + 120_000), 10)).length, 0, 'a lease holds for its due time');
   await repo.reschedule(a.id, { nextCheckAt: ago(-3600) });
   const second = await lag();
   assert.ok(second !== undefined && second >= 40 && second < 45, `lag ${second}, the oldest overdue row is now 40 s old`);

@@ -9,8 +9,9 @@ const MAX_BATCHES_PER_SWEEP = 20;
 const MAX_QUEUED = 5000;
 
 /**
- * Postgres says when each account is due; this turns due rows into jobs. A claimed row is leased (its due time
- * pushed out) rather than cleared, so a job lost to a Redis flush or a crash is claimed again when the lease ends,
+ * Postgres says when each account is due; this turns due rows into jobs. A claimed row is leased (a check's lease is
+ * kept beside its due time, which stays as it was so the check lag stays true; a renewal's due time is pushed out)
+ * rather than cleared, so a job lost to a Redis flush or a crash is claimed again when the lease ends,
  * and BullMQ's job ids keep a still-pending job from being added twice.
  */
 @Injectable()

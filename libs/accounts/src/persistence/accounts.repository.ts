@@ -225,13 +225,18 @@ export class AccountsRepository {
 
   /**
    * Claims up to `limit` accounts whose check is due and leases them until `leaseUntil`, so that a lost job
-   * (Redis flush, crash) is simply claimed again once the lease runs out. SKIP LOCKED lets several sweepers run.
+   * (Redis flush, crash) is simply claimed again once the lease runs out. The lease is kept beside next_check_at (which
+   * keeps saying when the check was due, for the lag) and holds only for the due time it was taken for. SKIP LOCKED lets
+   * several sweepers run.
    */
   async claimDueChecks(now: Date, leaseUntil: Date, limit: number): Promise<Array<{ id: string; identityBaseUrl: string }>> {
     const rows = rowsOf(
       await this.ds.query(
-        `UPDATE accounts SET next_check_at = $2
-           WHERE id IN (SELECT id FROM accounts WHERE next_check_at <= $1 ORDER BY next_check_at LIMIT $3 FOR UPDATE SKIP LOCKED)
+        `UPDATE accounts SET check_lease_until = $2, check_leased_due = next_check_at
+           WHERE id IN (SELECT id FROM accounts
+                         WHERE next_check_at <= $1
+                           AND (check_lease_until IS NULL OR check_lease_until <= $1 OR check_leased_due IS DISTINCT FROM next_check_at)
+                         ORDER BY next_check_at LIMIT $3 FOR UPDATE SKIP LOCKED)
          RETURNING id, identity_base_url`,
         [now, leaseUntil, limit],
       ),
