@@ -102,7 +102,8 @@ export class ApiGateway {
     });
     const remaining = Number(header(res.headers, 'x-rate-limit-remaining') ?? NaN);
     if (Number.isFinite(remaining)) {
-      await this.budget.observeRemaining(policy, remaining, parseReset(header(res.headers, 'x-rate-limit-reset'))).catch(() => undefined);
+      // Not awaited: the answer streams on while the cap is written (a cap can only lower what later calls assume).
+      void this.budget.observeRemaining(policy, remaining, parseReset(header(res.headers, 'x-rate-limit-reset'))).catch(() => undefined);
     }
     if (res.status === 429) {
       res.body.resume();
