@@ -1,23 +1,15 @@
 // Official Public API: bearer checks, scope, lists, 404s, subscription, import, config.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { SimOrg, SimulatorHandle } from '@app/simulator';
-import { bearer, call, getToken, startTlsSimulator, US_API, US_ID } from './sim-client';
+import { bearer, call, getToken, US_API, US_ID, useSimulator } from './sim-client';
 
 describe('simulator: official public API', () => {
   let sim: SimulatorHandle;
   let org: SimOrg;
   let token: string;
 
-  before(async () => {
-    sim = await startTlsSimulator();
-  });
-  after(() => sim.close());
-  beforeEach(async () => {
-    sim.reset();
-    org = sim.createOrg();
-    token = await getToken(sim, US_ID, org.clientId, org.clientSecret);
-  });
+  useSimulator((s) => ({ sim, org, token } = s), { token: true });
 
   const get = (path: string, headers?: Record<string, string>) => call(sim, { host: US_API, path, headers });
 

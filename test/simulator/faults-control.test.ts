@@ -2,23 +2,16 @@
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { SimOrg, SimulatorHandle } from '@app/simulator';
-import { bearer, call, getToken, ROOT, startTlsSimulator, tokenRequest, US_API, US_ID } from './sim-client';
+import { bearer, call, getToken, ROOT, startTlsSimulator, tokenRequest, US_API, US_ID, useSimulator } from './sim-client';
 
 describe('simulator: faults, counters, control', () => {
   let sim: SimulatorHandle;
   let org: SimOrg;
   const good = () => ({ grant_type: 'client_credentials', scope: 'api.organization', client_id: org.clientId, client_secret: org.clientSecret });
 
-  before(async () => {
-    sim = await startTlsSimulator();
-  });
-  after(() => sim.close());
-  beforeEach(() => {
-    sim.reset();
-    org = sim.createOrg();
-  });
+  useSimulator((s) => ({ sim, org } = s));
 
   it('5xx with a status and count, then normal service', async () => {
     sim.addFault({ kind: '5xx', status: 503, count: 1 });

@@ -1,9 +1,9 @@
 // The real servers' per-IP limits: cloud identity (10/1m + 5/1s), cloud Public API (reads, writes), Vaultwarden's
 // login GCRA, official self-hosted (none), and the switches that lift or tune them per realm.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { SimOrg, SimulatorHandle } from '@app/simulator';
-import { bearer, call, getToken, startTlsSimulator, tokenRequest, US_API, US_ID } from './sim-client';
+import { bearer, call, getToken, tokenRequest, US_API, US_ID, useSimulator } from './sim-client';
 
 const SLOW_1M = '{"object":"error","message":"Slow down! Too many requests. Try again in 1m.","validationErrors":null,"exceptionMessage":null,"exceptionStackTrace":null,"innerExceptionMessage":null}';
 const SLOW_1S = SLOW_1M.replace('in 1m.', 'in 1s.');
@@ -17,14 +17,7 @@ describe('simulator: real rate limits', () => {
   const good = (o: SimOrg = org) => ({ grant_type: 'client_credentials', scope: 'api.organization', client_id: o.clientId, client_secret: o.clientSecret });
   const vwForm = (o: SimOrg) => ({ ...good(o), deviceIdentifier: 'f0e1d2c3-0000-4000-8000-000000000001', device_name: 'bwc', DeviceType: '21' });
 
-  before(async () => {
-    sim = await startTlsSimulator();
-  });
-  after(() => sim.close());
-  beforeEach(() => {
-    sim.reset();
-    org = sim.createOrg();
-  });
+  useSimulator((s) => ({ sim, org } = s));
 
   it('defaults: off for cloud realms, on for Vaultwarden realms, with the real numbers', () => {
     assert.deepEqual(sim.realmLimits('us'), {

@@ -5,7 +5,8 @@ import * as http from 'node:http';
 import * as https from 'node:https';
 import { isIP } from 'node:net';
 import { join } from 'node:path';
-import { startSimulator, SimulatorHandle } from '@app/simulator';
+import { after, before, beforeEach } from 'node:test';
+import { CreateOrgInput, SimOrg, startSimulator, SimulatorHandle } from '@app/simulator';
 
 export const ROOT = join(__dirname, '..', '..', '..');
 
@@ -13,6 +14,27 @@ export function startTlsSimulator(): Promise<SimulatorHandle> {
   return startSimulator({
     port: 0,
     tls: { cert: readFileSync(join(ROOT, '.tmp/tls/leaf.pem')), key: readFileSync(join(ROOT, '.tmp/tls/leaf.key')) },
+  });
+}
+
+/**
+ * Registers, in the current describe block, one TLS simulator for the block and, before each test, a reset and a
+ * fresh organization (with `token`, also a token for it from the US identity host). `bind` gets them each time.
+ */
+export function useSimulator(
+  bind: (s: { sim: SimulatorHandle; org: SimOrg; token: string }) => void,
+  o: { org?: CreateOrgInput; token?: boolean } = {},
+): void {
+  let sim: SimulatorHandle;
+  before(async () => {
+    sim = await startTlsSimulator();
+  });
+  after(() => sim.close());
+  beforeEach(async () => {
+    sim.reset();
+    const org = sim.createOrg(o.org);
+    const token = o.token ? await getToken(sim, US_ID, org.clientId, org.clientSecret) : '';
+    bind({ sim, org, token });
   });
 }
 

@@ -1,8 +1,8 @@
 // Official-server token endpoint: success, every error row, rotation, disable, realms.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { SimOrg, SimulatorHandle } from '@app/simulator';
-import { bearer, call, decodeJwt, EU_API, EU_ID, getToken, startTlsSimulator, tokenRequest, US_API, US_ID, verifyWithJwks } from './sim-client';
+import { bearer, call, decodeJwt, EU_API, EU_ID, getToken, tokenRequest, US_API, US_ID, verifyWithJwks, useSimulator } from './sim-client';
 
 const IDENTITY_HEADERS = {
   'content-type': 'application/json; charset=UTF-8',
@@ -19,14 +19,7 @@ describe('simulator: official identity', () => {
   let org: SimOrg;
   const good = () => ({ grant_type: 'client_credentials', scope: 'api.organization', client_id: org.clientId, client_secret: org.clientSecret });
 
-  before(async () => {
-    sim = await startTlsSimulator();
-  });
-  after(() => sim.close());
-  beforeEach(() => {
-    sim.reset();
-    org = sim.createOrg();
-  });
+  useSimulator((s) => ({ sim, org } = s));
 
   it('issues a token with the exact body, headers and RS256 at+jwt claims, verifiable against the JWKS', async () => {
     const r = await tokenRequest(sim, US_ID, good());

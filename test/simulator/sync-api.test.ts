@@ -2,9 +2,9 @@
 // both flavors, revoked tokens, API-only latency, a streamed 55 MB answer and API faults.
 import assert from 'node:assert/strict';
 import * as https from 'node:https';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { SimOrg, SimulatorHandle } from '@app/simulator';
-import { bearer, call, getToken, startTlsSimulator, tokenRequest, US_API, US_ID } from './sim-client';
+import { bearer, call, getToken, tokenRequest, US_API, US_ID, useSimulator } from './sim-client';
 
 const VW = 'vaultwarden.example.test';
 
@@ -13,15 +13,7 @@ describe('simulator: Public API for sync jobs', () => {
   let org: SimOrg;
   let token: string;
 
-  before(async () => {
-    sim = await startTlsSimulator();
-  });
-  after(() => sim.close());
-  beforeEach(async () => {
-    sim.reset();
-    org = sim.createOrg();
-    token = await getToken(sim, US_ID, org.clientId, org.clientSecret);
-  });
+  useSimulator((s) => ({ sim, org, token } = s), { token: true });
 
   const get = (path: string, t = token) => call(sim, { host: US_API, path, headers: bearer(t) });
   const ctl = (path: string, body: unknown) =>

@@ -1,8 +1,8 @@
 // Vaultwarden mode: what differs from the official server.
 import assert from 'node:assert/strict';
-import { after, before, beforeEach, describe, it } from 'node:test';
+import { describe, it } from 'node:test';
 import type { SimOrg, SimulatorHandle } from '@app/simulator';
-import { bearer, call, decodeJwt, startTlsSimulator, tokenRequest } from './sim-client';
+import { bearer, call, decodeJwt, tokenRequest, useSimulator } from './sim-client';
 
 const VW = 'vaultwarden.example.test';
 const NOT_FOUND = '{"error":{"code":404,"reason":"Not Found","description":"The requested resource could not be found."}}';
@@ -39,14 +39,7 @@ describe('simulator: Vaultwarden mode', () => {
     ) as Record<string, string>;
   const token = (f: Record<string, string>, host = VW) => tokenRequest(sim, host, f, '/identity/connect/token');
 
-  before(async () => {
-    sim = await startTlsSimulator();
-  });
-  after(() => sim.close());
-  beforeEach(() => {
-    sim.reset();
-    org = sim.createOrg({ realm: VW });
-  });
+  useSimulator((s) => ({ sim, org } = s), { org: { realm: VW } });
 
   it('issues a token with VW claims: iss origin|api.organization, sub = key row id (stable across rotation), no iat/jti', async () => {
     const r = await token(form());

@@ -182,6 +182,19 @@ export function exchangesFor(sim: SimulatorHandle, clientId: string, opts: { sin
 export const breakerIsOpen = async (host: string) => !!(await withRedis((r) => r.get(`bwc:breaker:${host}:open`)));
 
 /** Forgets the idempotency keys of these scopes. */
+/** Ages every connect session and Idempotency-Key past its expiry (as if their time had run out long ago). */
+export async function expireAllSessionsAndKeys(): Promise<void> {
+  await query(`UPDATE connect_sessions SET expires_at = now() - interval '1 hour'`);
+  await query(`UPDATE idempotency_keys SET expires_at = now() - interval '1 hour'`);
+}
+
+export async function sessionAndKeyCounts(): Promise<{ sessions: number; keys: number }> {
+  const [r] = await query<{ sessions: number; keys: number }>(
+    `SELECT (SELECT count(*)::int FROM connect_sessions) AS sessions, (SELECT count(*)::int FROM idempotency_keys) AS keys`,
+  );
+  return r!;
+}
+
 export async function deleteIdempotencyKeys(scopes: string[]): Promise<void> {
   await query('DELETE FROM idempotency_keys WHERE scope = ANY($1)', [scopes]);
 }

@@ -3,3 +3,4 @@ export * from './redis.module';
 export * from './redis-lock';
 export * from './redis-subscriber';
 export * from './invalidation-channel';
+export * from './locked-interval';

@@ -1,7 +1,7 @@
 import { Injectable, Logger, OnApplicationBootstrap, OnApplicationShutdown } from '@nestjs/common';
 import { AccountEventsRepository } from '@app/accounts';
 import { AppConfig } from '@app/config';
-import { RedisLock } from '@app/redis';
+import { drainInBatches, LockedInterval, RedisLock } from '@app/redis';
 
 const EVERY_MS = 10 * 60_000;
 const BATCH = 1000;
@@ -16,40 +16,36 @@ const DAY_MS = 86_400_000;
 @Injectable()
 export class EventRetention implements OnApplicationBootstrap, OnApplicationShutdown {
   private readonly logger = new Logger(EventRetention.name);
-  private timer: NodeJS.Timeout | null = null;
-  private running: Promise<unknown> = Promise.resolve();
+  private readonly interval: LockedInterval<number>;
 
   constructor(
     private readonly events: AccountEventsRepository,
-    private readonly lock: RedisLock,
+    lock: RedisLock,
     private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.interval = new LockedInterval(lock, { name: 'event-retention', ttlMs: EVERY_MS }, EVERY_MS, () => this.purge(new Date()), (e) =>
+      this.logger.warn(`event retention failed (will retry): ${e.message}`),
+    );
+  }
 
   onApplicationBootstrap(): void {
-    this.timer = setInterval(() => {
-      this.running = this.runOnce().catch((e: Error) => this.logger.warn(`event retention failed (will retry): ${e.message}`));
-    }, EVERY_MS);
-    this.timer.unref();
+    this.interval.start();
   }
 
   /** One round: how many events went, or null when another process held the lock. */
-  async runOnce(now = new Date()): Promise<number | null> {
-    const before = new Date(now.getTime() - this.config.eventRetentionDays * DAY_MS);
-    const held = await this.lock.withLock({ name: 'event-retention', ttlMs: EVERY_MS }, async () => {
-      let total = 0;
-      for (let i = 0; i < MAX_BATCHES; i++) {
-        const n = await this.events.deleteOlderThan(before, BATCH);
-        total += n;
-        if (n < BATCH) break;
-      }
-      if (total) this.logger.log({ events: total }, 'deleted account events past retention');
-      return total;
-    });
+  async runOnce(): Promise<number | null> {
+    const held = await this.interval.runOnce();
     return held.acquired ? held.value : null;
   }
 
+  private async purge(now: Date): Promise<number> {
+    const before = new Date(now.getTime() - this.config.eventRetentionDays * DAY_MS);
+    const total = await drainInBatches((n) => this.events.deleteOlderThan(before, n), BATCH, MAX_BATCHES);
+    if (total) this.logger.log({ events: total }, 'deleted account events past retention');
+    return total;
+  }
+
   async onApplicationShutdown(): Promise<void> {
-    if (this.timer) clearInterval(this.timer);
-    await this.running;
+    await this.interval.stop();
   }
 }
