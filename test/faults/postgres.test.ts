@@ -1,21 +1,18 @@
 // Postgres crashes and comes back: the API answers 503 `unavailable` quickly while it is down, then recovers;
 // the worker recovers; no row is half-written.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ApiProc, FaultStack, sleep, US, waitFor, WorkerProc } from './support/fault-stack';
+import { test } from 'node:test';
+import { ApiProc, FaultStack, sleep, US, waitFor, WorkerProc, useFaultStack } from './support/fault-stack';
 
 let s: FaultStack;
 let api: ApiProc;
 let worker: WorkerProc;
 const ids: string[] = [];
 
-before(async () => {
-  s = await FaultStack.start();
-  api = await s.api();
-  for (let i = 0; i < 10; i++) ids.push((await s.link(api, `faults-pg-${i}`)).id);
-  worker = await s.worker();
+useFaultStack({ tag: 'faults-pg', accounts: 10, worker: true }, (f) => {
+  ({ s, api, worker } = f);
+  ids.push(...f.accounts.map((a) => a.id));
 });
-after(() => s?.close());
 
 test('Postgres stopped mid-work and restarted: API 503 fast, then recovers; worker recovers; rows consistent', async () => {
   s.sim.configure({ latencyMs: 300 });

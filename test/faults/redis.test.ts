@@ -1,8 +1,8 @@
 // Redis crashes (SIGKILL, restarted empty) and FLUSHALL while the worker is working: nothing is lost because
 // Postgres holds the schedule, and the worker processes real jobs again afterwards (not just pings).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ApiProc, FaultStack, sleep, waitFor, WorkerProc } from './support/fault-stack';
+import { test } from 'node:test';
+import { ApiProc, FaultStack, sleep, waitFor, WorkerProc, useFaultStack } from './support/fault-stack';
 
 let s: FaultStack;
 let api: ApiProc;
@@ -10,17 +10,11 @@ let worker: WorkerProc;
 let ids: string[] = [];
 let clientIds: string[] = [];
 
-before(async () => {
-  s = await FaultStack.start();
-  api = await s.api();
-  for (let i = 0; i < 20; i++) {
-    const l = await s.link(api, `faults-redis-${i}`);
-    ids.push(l.id);
-    clientIds.push(l.org.clientId);
-  }
-  worker = await s.worker();
+useFaultStack({ tag: 'faults-redis', accounts: 20, worker: true }, (f) => {
+  ({ s, api, worker } = f);
+  ids = f.accounts.map((a) => a.id);
+  clientIds = f.accounts.map((a) => a.org.clientId);
 });
-after(() => s?.close());
 
 test('Redis killed mid-work and restarted empty: API fails fast, worker runs jobs again, nothing lost', async () => {
   s.sim.configure({ latencyMs: 800 });

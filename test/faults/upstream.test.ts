@@ -1,8 +1,8 @@
 // Bitwarden misbehaving: hanging, 5xx, 429 with Retry-After, garbage, redirects, oversized bodies, bad token
 // responses, reset connections. Accounts are degraded or left untouched, never needs_relink, and recover.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ApiProc, FaultStack, TRANSIENT_OK, waitFor, WorkerProc } from './support/fault-stack';
+import { test } from 'node:test';
+import { ApiProc, FaultStack, TRANSIENT_OK, waitFor, WorkerProc, useFaultStack } from './support/fault-stack';
 
 const EU = { apiBaseUrl: 'https://api.bitwarden.eu', identityBaseUrl: 'https://identity.bitwarden.eu' };
 
@@ -12,13 +12,10 @@ let worker: WorkerProc;
 const ids: string[] = [];
 const TRANSIENT_CODES = new Set(['provider_timeout', 'provider_error', 'provider_unreachable', 'provider_rate_limited']);
 
-before(async () => {
-  s = await FaultStack.start();
-  api = await s.api();
-  for (let i = 0; i < 6; i++) ids.push((await s.link(api, `faults-up-${i}`)).id);
-  worker = await s.worker();
+useFaultStack({ tag: 'faults-up', accounts: 6, worker: true }, (f) => {
+  ({ s, api, worker } = f);
+  ids.push(...f.accounts.map((a) => a.id));
 });
-after(() => s?.close());
 
 /** Polls statuses in the background and remembers anything outside active/degraded. */
 function watchStatuses(): { stop(): Promise<string[]> } {

@@ -1,26 +1,20 @@
 // The worker process dies mid-job (SIGKILL) or is asked to stop (SIGTERM) with jobs in flight.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
-import { ApiProc, FaultStack, sleep, waitFor, WorkerProc } from './support/fault-stack';
+import { test } from 'node:test';
+import { FaultStack, sleep, waitFor, useFaultStack } from './support/fault-stack';
 
 /** Bitwarden is slow (1.5-2 s) but answers within the deadline: the jobs are in flight, not failing. */
 const SLOW_OK = { OUTBOUND_TIMEOUT_MS: '4000', WORKER_LOCK_MS: '8000' };
 
 let s: FaultStack;
-let api: ApiProc;
 const ids: string[] = [];
 const clientIds: string[] = [];
 
-before(async () => {
-  s = await FaultStack.start();
-  api = await s.api();
-  for (let i = 0; i < 10; i++) {
-    const l = await s.link(api, `faults-worker-${i}`);
-    ids.push(l.id);
-    clientIds.push(l.org.clientId);
-  }
+useFaultStack({ tag: 'faults-worker', accounts: 10 }, (f) => {
+  ({ s } = f);
+  ids.push(...f.accounts.map((a) => a.id));
+  clientIds.push(...f.accounts.map((a) => a.org.clientId));
 });
-after(() => s?.close());
 
 test('worker SIGKILLed mid-job: another worker completes every check, each at most a couple of times', async () => {
   const w1 = await s.worker(SLOW_OK, 'worker-1');

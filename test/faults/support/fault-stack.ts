@@ -1,3 +1,4 @@
+import { after, before } from 'node:test';
 // One disposable world per fault test file: its own Postgres and Redis, the simulator in this process, and the
 // built API and worker as child processes (the same `node dist/...` commands as production).
 import assert from 'node:assert/strict';
@@ -152,4 +153,29 @@ export class FaultStack {
     await this.redis.kill().catch(() => undefined);
     await this.pg.destroy().catch(() => undefined);
   }
+}
+
+export interface FaultFixture {
+  s: FaultStack;
+  api: ApiProc;
+  /** Only when asked for with `worker: true`. */
+  worker: WorkerProc;
+  accounts: Array<{ id: string; org: SimOrg }>;
+}
+
+/**
+ * Registers this file's before/after hooks: a fault stack, one API, `accounts` linked US accounts (owners
+ * `<tag>-<i>`) and, with `worker`, a worker; everything closed after. `bind` receives them once they run.
+ */
+export function useFaultStack(o: { tag: string; accounts: number; worker?: boolean }, bind: (f: FaultFixture) => void): void {
+  let s: FaultStack | undefined;
+  before(async () => {
+    s = await FaultStack.start();
+    const api = await s.api();
+    const accounts = [];
+    for (let i = 0; i < o.accounts; i++) accounts.push(await s.link(api, `${o.tag}-${i}`));
+    const worker = o.worker ? await s.worker() : (undefined as unknown as WorkerProc);
+    bind({ s, api, worker, accounts });
+  });
+  after(() => s?.close());
 }
