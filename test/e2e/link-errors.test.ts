@@ -232,7 +232,8 @@ describe('provider failures', () => {
   }
 
   test('5xx from the API probe → 502 provider_error', async () => {
-    sim.addFault({ kind: '5xx', status: 503, target: 'api', realm: 'us', count: 1 });
+    // The link asks /config beside the probe: both API calls get the fault, whichever arrives first.
+    sim.addFault({ kind: '5xx', status: 503, target: 'api', realm: 'us', count: 2 });
     await failLink(form(usOrg), 502, 'provider_error');
   });
 
@@ -248,7 +249,7 @@ describe('provider failures', () => {
   }
 
   test('redirect from the API probe → 502 provider_error, target not contacted', async () => {
-    sim.addFault({ kind: 'redirect', target: 'api', realm: 'us', count: 1, location: 'https://redirect-target.selfhosted.test/public/policies' });
+    sim.addFault({ kind: 'redirect', target: 'api', realm: 'us', count: 2, location: 'https://redirect-target.selfhosted.test/public/policies' });
     await failLink(form(usOrg), 502, 'provider_error');
     assert.equal(listener.connections(), 0);
   });

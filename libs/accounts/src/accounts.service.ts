@@ -192,7 +192,7 @@ export class AccountsService {
   /**
    * Proves credentials: one token exchange, then one API probe; nothing is stored unless both worked. The server's
    * own description (GET {api}/config) is read first on a self-hosted server, whose flavor decides its pacing, and
-   * after the probe on the cloud, where the flavor is known and only the version is new.
+   * beside the probe on the cloud, where the flavor is known and only the version is new.
    */
   private async prove(creds: LinkCredentials): Promise<Proof> {
     const selfHosted = creds.region === 'self-hosted';
@@ -201,8 +201,12 @@ export class AccountsService {
     const outcome = await this.gateway.exchange(creds, { priority: 'interactive', maxWaitMs: INTERACTIVE_BUDGET_WAIT_MS, flavor });
     if (!outcome.ok && outcome.kind === 'rejected' && !selfHosted) throw otherRegionHint(outcome.error, creds.region);
     if (!outcome.ok) throw outcome.error;
-    const probed = await this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken);
-    if (!selfHosted) info = await this.gateway.serverInfo(creds.apiBaseUrl);
+    // On the cloud the version is all /config adds: asked beside the probe, so it costs no extra round trip.
+    const [probed, cloudInfo] = await Promise.all([
+      this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken),
+      selfHosted ? Promise.resolve(null) : this.gateway.serverInfo(creds.apiBaseUrl),
+    ]);
+    if (!selfHosted) info = cloudInfo;
     const server: ServerInfo = { flavor: probed.flavor, version: info?.flavor === probed.flavor ? info.version : null };
     return { token: outcome.token, server };
   }
