@@ -55,3 +55,22 @@ test("a holder that outlives its TTL loses the lock, and its release does not fr
   assert.deepEqual(second, { acquired: true, value: 'second' }, 'the expired lock was free');
   assert.equal(await withRedis((c) => c.get(keyOf(s.name))), 'third-party', 'the late release left the other owner alone');
 });
+
+test('a renewed lock outlives its short TTL while its holder works, and frees itself soon after a holder dies', async () => {
+  const lock = new RedisLock(await redis());
+  const s = { ...spec(300), renewEveryMs: 100 };
+  let midway: boolean | undefined;
+  const r = await lock.withLock(s, async () => {
+    await sleep(700); // more than twice the TTL
+    midway = (await lock.withLock(s, async () => true)).acquired;
+    return 'done';
+  });
+  assert.deepEqual(r, { acquired: true, value: 'done' });
+  assert.equal(midway, false, 'nobody else got it while the holder was working');
+  // A holder that dies renews nothing: set the key as a crashed holder would have left it.
+  const dead = spec(300);
+  await withRedis((c) => c.set(keyOf(dead.name), 'a-dead-holder', 'PX', 300));
+  assert.equal((await lock.withLock(dead, async () => true)).acquired, false);
+  await sleep(350);
+  assert.equal((await lock.withLock(dead, async () => true)).acquired, true, 'free once its TTL ran out');
+});

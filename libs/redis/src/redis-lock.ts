@@ -3,21 +3,26 @@ import { randomUUID } from 'node:crypto';
 import { REDIS_PREFIX, RedisService } from './redis.service';
 
 const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
+const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
 
-/** A named lock and how long a holder may keep it before it frees itself (a crashed holder must not block for ever). */
+/**
+ * A named lock and how long it lives without its holder: a crashed holder frees it after `ttlMs`. With `renewEveryMs`
+ * a live holder keeps extending it, so the TTL can be short (a crash frees the lock soon) while the work takes longer.
+ */
 export interface LockSpec {
   name: string;
   ttlMs: number;
+  renewEveryMs?: number;
 }
 
 /**
  * The lock under which one process at a time exchanges a token for an account (API token path, worker renewals,
  * proxy refreshes). Outlives an exchange (OUTBOUND_TIMEOUT_MS) comfortably.
  */
-export const tokenLock = (accountId: string): LockSpec => ({ name: `token-${accountId}`, ttlMs: 30_000 });
+export const tokenLock = (accountId: string): LockSpec => ({ name: `token-${accountId}`, ttlMs: 10_000, renewEveryMs: 3_000 });
 
 /** The lock that serialises credential changes (link onto an existing account, re-link) of one account. */
-export const credentialsLock = (accountId: string): LockSpec => ({ name: `credentials-${accountId}`, ttlMs: 60_000 });
+export const credentialsLock = (accountId: string): LockSpec => ({ name: `credentials-${accountId}`, ttlMs: 10_000, renewEveryMs: 3_000 });
 
 export type LockResult<T> = { acquired: true; value: T } | { acquired: false };
 
@@ -31,9 +36,13 @@ export class RedisLock {
     const key = `${REDIS_PREFIX}lock:${spec.name}`;
     const owner = randomUUID();
     if ((await this.redis.client.set(key, owner, 'PX', spec.ttlMs, 'NX')) !== 'OK') return { acquired: false };
+    const renewal = spec.renewEveryMs
+      ? setInterval(() => void this.redis.client.eval(RENEW, 1, key, owner, spec.ttlMs).catch(() => undefined), spec.renewEveryMs)
+      : null;
     try {
       return { acquired: true, value: await fn() };
     } finally {
+      if (renewal) clearInterval(renewal);
       await this.redis.client.eval(RELEASE, 1, key, owner).catch(() => undefined);
     }
   }
