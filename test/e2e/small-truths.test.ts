@@ -26,6 +26,24 @@ test('a session link naming an ownerId is refused together with its other bad fi
   assert.ok(res.body.error.fields?.ownerId && res.body.error.fields?.clientSecret, JSON.stringify(res.body.error.fields));
 });
 
+test('null is a value only where the contract allows it (label): elsewhere it is refused naming the field, not taken as left out', async () => {
+  const org = sim.createOrg({ realm: 'us' });
+  const session = await api.call('POST', '/v1/connect-sessions', { ownerId: 'truths', label: null, accountId: null, expiresInSeconds: null, returnUrl: null });
+  assert.equal(session.status, 400, JSON.stringify(session.body));
+  assert.deepEqual(Object.keys(session.body.error.fields).sort(), ['accountId', 'expiresInSeconds', 'returnUrl']);
+  const linked = await api.call('POST', '/v1/accounts', { ownerId: 'truths', ...US, clientId: org.clientId, clientSecret: org.clientSecret, label: null });
+  assert.equal(linked.status, 201, JSON.stringify(linked.body));
+  const token = await api.call('POST', `/v1/accounts/${linked.body.id}/token`, { minValiditySeconds: null });
+  assert.equal(token.status, 400);
+  assert.ok(token.body.error.fields?.minValiditySeconds);
+  const before = sim.counters().tokenRequests;
+  const relink = await api.call('PUT', `/v1/accounts/${linked.body.id}/credentials`, { clientSecret: org.clientSecret, clientId: null, apiBaseUrl: null });
+  assert.equal(relink.status, 400);
+  assert.ok(relink.body.error.fields?.clientId && relink.body.error.fields?.apiBaseUrl, JSON.stringify(relink.body.error.fields));
+  assert.equal(sim.counters().tokenRequests, before, 'nothing was sent');
+  assert.equal((await api.call('DELETE', `/v1/accounts/${linked.body.id}`)).status, 204);
+});
+
 test('url_not_allowed names the field of the refused host (both, when they share it)', async () => {
   const shared = await api.call('POST', '/v1/accounts', {
     ownerId: 'truths',

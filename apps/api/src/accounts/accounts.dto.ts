@@ -2,7 +2,7 @@ import type { AccountView } from '@app/accounts';
 import { ACCOUNT_STATUSES, AccountStatus, Region, REGIONS, SERVER_FLAVORS, ServerFlavorName } from '@app/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { IsIn, IsInt, IsOptional, IsString, IsUUID, Max, MaxLength, Min, ValidateIf } from 'class-validator';
-import { BoundedString, IntegerQuery, IsOwnerId, Label, MaxChars } from '../common/validators';
+import { BoundedString, IntegerQuery, IsOwnerId, Label, MaxChars, Optional } from '../common/validators';
 
 export class LinkAccountDto {
   @IsOwnerId(true) ownerId?: string;
@@ -61,7 +61,7 @@ export class EventsQuery {
 }
 
 export class TokenRequestDto {
-  @IsOptional() @IsInt({ message: 'must be an integer' }) @Min(0, { message: 'must be at least 0' }) @Max(3300, { message: 'must be at most 3300' })
+  @Optional() @IsInt({ message: 'must be an integer' }) @Min(0, { message: 'must be at least 0' }) @Max(3300, { message: 'must be at most 3300' })
   @ApiPropertyOptional({ type: 'integer', minimum: 0, maximum: 3300, default: 300, example: 600 })
   minValiditySeconds?: number;
 }

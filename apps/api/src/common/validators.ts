@@ -6,10 +6,16 @@ import { codePointLength } from './text-rules';
 
 export const OWNER_ID_PATTERN = /^[A-Za-z0-9._:-]{1,128}$/;
 
+/**
+ * A body field that may be left out. Unlike IsOptional, null is not "left out": a field takes null only where the
+ * contract says so (`label`), so `{"minValiditySeconds": null}` is refused like any other non-integer.
+ */
+export const Optional = () => ValidateIf((_, v) => v !== undefined);
+
 /** ownerId: the hub's tenant, 1-128 chars of [A-Za-z0-9._:-]. */
 export const IsOwnerId = (optional = false) =>
   applyDecorators(
-    ...(optional ? [IsOptional()] : []),
+    ...(optional ? [Optional()] : []),
     IsString({ message: 'must be a string' }),
     Matches(OWNER_ID_PATTERN, { message: 'must be 1-128 characters of A-Z a-z 0-9 . _ : -' }),
     optional
@@ -50,7 +56,7 @@ export const IntegerQuery = (min: number, max: number, fallback: number) =>
 /** A required string of bounded length (the exact rules are checked by the Bitwarden URL and key rules). */
 export const BoundedString = (max: number, example: string, optional = false) =>
   applyDecorators(
-    ...(optional ? [IsOptional()] : []),
+    ...(optional ? [Optional()] : []),
     IsString({ message: 'must be a string' }),
     MinLength(1, { message: 'must not be empty' }),
     MaxChars(max),

@@ -1,12 +1,12 @@
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
-import { IsInt, IsOptional, IsUUID, Max, Min, ValidateIf } from 'class-validator';
-import { BoundedString, IsOwnerId, Label } from '../common/validators';
+import { IsInt, IsUUID, Max, Min } from 'class-validator';
+import { BoundedString, IsOwnerId, Label, Optional } from '../common/validators';
 
 export class CreateSessionDto {
   @IsOwnerId() ownerId!: string;
   @Label() label?: string | null;
-  @IsOptional() @IsUUID('all', { message: 'must be a UUID' }) @ApiPropertyOptional({ format: 'uuid' }) accountId?: string;
-  @ValidateIf((_, v) => v !== undefined) @IsInt({ message: 'must be an integer' }) @Min(60, { message: 'must be at least 60' }) @Max(86400, { message: 'must be at most 86400' })
+  @Optional() @IsUUID('all', { message: 'must be a UUID' }) @ApiPropertyOptional({ format: 'uuid' }) accountId?: string;
+  @Optional() @IsInt({ message: 'must be an integer' }) @Min(60, { message: 'must be at least 60' }) @Max(86400, { message: 'must be at most 86400' })
   @ApiPropertyOptional({ type: 'integer', minimum: 60, maximum: 86400, default: 1800, example: 1800 })
   expiresInSeconds?: number;
   /** Checked against CORS_ORIGINS by the service (the DTO only bounds it). */
