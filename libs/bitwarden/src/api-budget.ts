@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
-import { REDIS_PREFIX, RedisService } from '@app/redis';
+import { LuaScript, REDIS_PREFIX, RedisService } from '@app/redis';
 import type { HostPolicy } from './host-policy';
-import { BudgetPriority, IdentityBudget, SlotResult } from './identity-budget';
+import { ACQUIRE_FN, BudgetPriority, IdentityBudget, SlotResult } from './identity-budget';
 import { ApiCallKind, apiBudgetHost } from './api-policy';
 
 // Fair turns between accounts waiting for the same budget, kept in Redis so that every process takes part.
@@ -10,7 +10,7 @@ import { ApiCallKind, apiBudgetHost } from './api-policy';
 // it has one it draws a new ticket and goes to the back. A member whose process died stops heart-beating and is
 // dropped, so it cannot block the queue.
 // KEYS: q, seen, seq, n. ARGV: member, staleMs.
-const TURN = `
+const TURN = new LuaScript(`
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
 if not redis.call('ZSCORE', KEYS[1], ARGV[1]) then
@@ -28,16 +28,16 @@ for i = 1, 100 do
   redis.call('HDEL', KEYS[4], head)
 end
 return 0
-`;
+`);
 
 // KEYS: q, seq. ARGV: member. The member was served: to the back of the queue.
-const SERVED = `
+const SERVED = new LuaScript(`
 if redis.call('ZSCORE', KEYS[1], ARGV[1]) then redis.call('ZADD', KEYS[1], 'XX', redis.call('INCR', KEYS[2]), ARGV[1]) end
 return 1
-`;
+`);
 
 // KEYS: q, seen, n. ARGV: member, delta. A request of the member starts (+1) or stops (-1) waiting.
-const COUNT = `
+const COUNT = new LuaScript(`
 local left = redis.call('HINCRBY', KEYS[3], ARGV[1], tonumber(ARGV[2]))
 redis.call('PEXPIRE', KEYS[3], 120000)
 if left <= 0 then
@@ -46,26 +46,27 @@ if left <= 0 then
   redis.call('ZREM', KEYS[2], ARGV[1])
 end
 return left
-`;
+`);
 
-// What the server itself said remains (X-Rate-Limit-Remaining) until its window resets. KEYS: cap.
-// Take: -1 no cap known, 0 one taken, > 0 none left for that many ms.
-const CAP_TAKE = `
-local v = redis.call('GET', KEYS[1])
-if not v then return -1 end
-if tonumber(v) <= 0 then return math.max(1, redis.call('PTTL', KEYS[1])) end
-redis.call('DECR', KEYS[1])
-return 0
-`;
-const CAP_GIVE_BACK = `if redis.call('EXISTS', KEYS[1]) == 1 then redis.call('INCR', KEYS[1]) end return 1`;
+// A slot in one call: what the server itself said remains (X-Rate-Limit-Remaining, until its window resets) must
+// allow it, then the rules (ACQUIRE_FN); the cap is spent only with a slot. With queue = 1 the call gives way
+// ({2, 0}) when other members are already taking turns, so a newcomer cannot jump the queue.
+// KEYS: q, cap, pause, then one key per rule. ARGV: queue (0 or 1), member, then the rules' args.
+const TAKE = new LuaScript(`${ACQUIRE_FN}
+if ARGV[1] == '1' and redis.call('ZCARD', KEYS[1]) > 0 then return {2, 0} end
+local cap = redis.call('GET', KEYS[2])
+if cap and tonumber(cap) <= 0 then return {0, math.max(1, redis.call('PTTL', KEYS[2]))} end
+local r = acquire(KEYS[3], {unpack(KEYS, 4)}, ARGV[2], {unpack(ARGV, 3)})
+if r[1] == 1 and cap then redis.call('DECR', KEYS[2]) end
+return r`);
 // ARGV: remaining, ttlMs. Only ever lowers a known cap: answers arrive out of order, and calls already sent since
 // an answer was counted are not in its number.
-const CAP_SET = `
+const CAP_SET = new LuaScript(`
 local v = redis.call('GET', KEYS[1])
 if v and tonumber(v) <= tonumber(ARGV[1]) then return 0 end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', tonumber(ARGV[2]))
 return 1
-`;
+`);
 
 /** How long a waiting member may go without a heartbeat before the queue forgets it. */
 const STALE_MS = 3_000;
@@ -86,19 +87,19 @@ export class ApiBudget {
   async acquire(policy: HostPolicy, member: string, priority: BudgetPriority, maxWaitMs: number): Promise<SlotResult> {
     const deadline = Date.now() + maxWaitMs;
     const k = this.keys(policy.host);
-    if ((await this.redis.client.zcard(k.q)) === 0) {
-      const first = await this.take(policy, priority);
-      if (first.ok || Date.now() + first.waitMs > deadline) return first;
-    }
-    await this.redis.client.eval(COUNT, 3, k.q, k.seen, k.n, member, 1);
+    // The fast path, one call: nobody is taking turns and a slot is free.
+    const first = await this.take(policy, priority, true);
+    if (first !== 'queued' && (first.ok || Date.now() + first.waitMs > deadline)) return first;
+    const redis = this.redis.client;
+    await COUNT.run(redis, [k.q, k.seen, k.n], [member, 1]);
     try {
       for (;;) {
-        const up = (await this.redis.client.eval(TURN, 4, k.q, k.seen, k.seq, k.n, member, STALE_MS)) === 1;
+        const up = (await TURN.run(redis, [k.q, k.seen, k.seq, k.n], [member, STALE_MS])) === 1;
         if (up || Date.now() >= deadline) {
           // At the deadline a waiter tries once out of turn: giving up while a slot is free would help nobody.
-          const r = await this.take(policy, priority);
+          const r = (await this.take(policy, priority, false)) as SlotResult;
           if (r.ok) {
-            await this.redis.client.eval(SERVED, 2, k.q, k.seq, member);
+            await SERVED.run(redis, [k.q, k.seq], [member]);
             return r;
           }
           if (!up || Date.now() + r.waitMs > deadline) return r;
@@ -108,7 +109,7 @@ export class ApiBudget {
         }
       }
     } finally {
-      await this.redis.client.eval(COUNT, 3, k.q, k.seen, k.n, member, -1).catch(() => undefined);
+      await COUNT.run(redis, [k.q, k.seen, k.n], [member, -1]).catch(() => undefined);
     }
   }
 
@@ -120,16 +121,16 @@ export class ApiBudget {
   /** Bitwarden said how many calls remain until `resetAt`: the budget assumes no more than that until then. */
   async observeRemaining(policy: HostPolicy, remaining: number, resetAt: number | null): Promise<void> {
     const ttl = Math.min(61_000, Math.max(1_000, (resetAt ?? Date.now() + 61_000) - Date.now() + 250));
-    await this.redis.client.eval(CAP_SET, 1, this.keys(policy.host).cap, Math.max(0, Math.floor(remaining)), Math.ceil(ttl));
+    await CAP_SET.run(this.redis.client, [this.keys(policy.host).cap], [Math.max(0, Math.floor(remaining)), Math.ceil(ttl)]);
   }
 
-  private async take(policy: HostPolicy, priority: BudgetPriority): Promise<SlotResult> {
-    const cap = this.keys(policy.host).cap;
-    const capWait = (await this.redis.client.eval(CAP_TAKE, 1, cap)) as number;
-    if (capWait > 0) return { ok: false, waitMs: capWait };
-    const r = await this.budget.tryAcquire(policy, priority);
-    if (!r.ok && capWait === 0) await this.redis.client.eval(CAP_GIVE_BACK, 1, cap);
-    return r;
+  /** One slot, or how long until one; 'queued' when `queue` is set and other members are taking turns. */
+  private async take(policy: HostPolicy, priority: BudgetPriority, queue: boolean): Promise<SlotResult | 'queued'> {
+    const k = this.keys(policy.host);
+    const slot = this.budget.slotCall(policy, priority);
+    const [ok, wait] = await TAKE.run<[number, number]>(this.redis.client, [k.q, k.cap, ...slot.keys], [queue ? 1 : 0, ...slot.args]);
+    if (ok === 2) return 'queued';
+    return ok === 1 ? { ok: true } : { ok: false, waitMs: wait };
   }
 
   private keys(host: string) {

@@ -1,5 +1,5 @@
 import { Injectable } from '@nestjs/common';
-import { REDIS_PREFIX, RedisService } from '@app/redis';
+import { LuaScript, REDIS_PREFIX, RedisService } from '@app/redis';
 
 const WINDOW_MS = 60_000;
 const MIN_FAILURES = 5;
@@ -9,7 +9,7 @@ const MAX_PROBE_MS = 300_000;
 
 // Counts outcomes per identity host in a fixed one-minute window and opens the breaker when most recent checks of the
 // host failed for transient reasons (an outage of the host, not of each account).
-const RECORD = `
+const RECORD = new LuaScript(`
 local field = ARGV[1]
 redis.call('HINCRBY', KEYS[1], field, 1)
 -- A fixed window: the expiry is set when the window opens, so steady traffic cannot keep old counts alive.
@@ -21,7 +21,7 @@ if field == 'fail' and fails >= tonumber(ARGV[3]) and fails >= tonumber(ARGV[4])
   return 1
 end
 return 0
-`;
+`);
 
 export type BreakerState = { open: false } | { open: true; probeIntervalMs: number };
 
@@ -53,13 +53,13 @@ export class HostBreaker {
   /** Records a transient failure; true when the host is (now) considered down. */
   async recordFailure(host: string): Promise<boolean> {
     const k = this.keys(host);
-    const opened = await this.redis.client.eval(RECORD, 2, k.stats, k.open, 'fail', WINDOW_MS, MIN_FAILURES, FAILURE_RATIO, FIRST_PROBE_MS, 24 * 3600_000);
+    const opened = await RECORD.run(this.redis.client, [k.stats, k.open], ['fail', WINDOW_MS, MIN_FAILURES, FAILURE_RATIO, FIRST_PROBE_MS, 24 * 3600_000]);
     return opened === 1;
   }
 
   async recordSuccess(host: string): Promise<void> {
     const k = this.keys(host);
-    await this.redis.client.eval(RECORD, 2, k.stats, k.open, 'ok', WINDOW_MS, MIN_FAILURES, FAILURE_RATIO, FIRST_PROBE_MS, 24 * 3600_000);
+    await RECORD.run(this.redis.client, [k.stats, k.open], ['ok', WINDOW_MS, MIN_FAILURES, FAILURE_RATIO, FIRST_PROBE_MS, 24 * 3600_000]);
   }
 
   /** One caller per probe interval gets to test the host; the others postpone. */

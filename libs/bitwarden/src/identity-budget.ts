@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
-import { REDIS_PREFIX, RedisService } from '@app/redis';
+import { LuaScript, REDIS_PREFIX, RedisService } from '@app/redis';
 import { BudgetRule, HostPolicy } from './host-policy';
 
 export type BudgetPriority = 'interactive' | 'background';
@@ -10,53 +10,60 @@ export type SlotResult = { ok: true } | { ok: false; waitMs: number };
 // The shared budget of one host, kept in Redis so the API and every worker share it, timed by Redis (TIME) so that
 // the clocks of different processes cannot disagree. A slot is taken only when every rule has room, and then from
 // every rule at once; a paused host (it answered 429) gives none.
-// KEYS: pause, then one key per rule. ARGV: member, then per rule: kind (1 window, 2 gcra), a, b
+// acquire(pauseKey, ruleKeys, member, args), with per rule in args: kind (1 window, 2 gcra), a, b
 //   window: a = windowMs, b = cap          (a sorted-set log of the calls in the window)
 //   gcra:   a = periodMs, b = tolerance ms (a theoretical arrival time; tolerance = (burst allowed - 1) * period)
-const ACQUIRE = `
-local t = redis.call('TIME')
-local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local pause = redis.call('PTTL', KEYS[1])
-if pause > 0 then return {0, pause} end
-local wait = 0
-local tats = {}
-for i = 2, #KEYS do
-  local kind = tonumber(ARGV[(i - 2) * 3 + 2])
-  local a = tonumber(ARGV[(i - 2) * 3 + 3])
-  local b = tonumber(ARGV[(i - 2) * 3 + 4])
-  local w = 0
-  if kind == 1 then
-    redis.call('ZREMRANGEBYSCORE', KEYS[i], '-inf', now - a)
-    local n = redis.call('ZCARD', KEYS[i])
-    if n >= b then
-      w = a
-      if b > 0 then
-        local e = redis.call('ZRANGE', KEYS[i], n - b, n - b, 'WITHSCORES')
-        w = math.max(1, tonumber(e[2]) + a - now)
+// Returns {1, 0} for a slot taken, {0, ms to wait} for none. A function, so that the API budget's one-call fast
+// path can run it after its own checks.
+export const ACQUIRE_FN = `
+local function acquire(pauseKey, ruleKeys, member, args)
+  local t = redis.call('TIME')
+  local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+  local pause = redis.call('PTTL', pauseKey)
+  if pause > 0 then return {0, pause} end
+  local wait = 0
+  local tats = {}
+  for i = 1, #ruleKeys do
+    local kind = tonumber(args[(i - 1) * 3 + 1])
+    local a = tonumber(args[(i - 1) * 3 + 2])
+    local b = tonumber(args[(i - 1) * 3 + 3])
+    local w = 0
+    if kind == 1 then
+      redis.call('ZREMRANGEBYSCORE', ruleKeys[i], '-inf', now - a)
+      local n = redis.call('ZCARD', ruleKeys[i])
+      if n >= b then
+        w = a
+        if b > 0 then
+          local e = redis.call('ZRANGE', ruleKeys[i], n - b, n - b, 'WITHSCORES')
+          w = math.max(1, tonumber(e[2]) + a - now)
+        end
       end
+    else
+      local tat = tonumber(redis.call('GET', ruleKeys[i]) or '0')
+      if tat < now then tat = now end
+      if b < 0 then w = a elseif tat - now > b then w = tat - now - b end
+      tats[i] = tat
     end
-  else
-    local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
-    if tat < now then tat = now end
-    if b < 0 then w = a elseif tat - now > b then w = tat - now - b end
-    tats[i] = tat
+    if w > wait then wait = w end
   end
-  if w > wait then wait = w end
-end
-if wait > 0 then return {0, wait} end
-for i = 2, #KEYS do
-  local kind = tonumber(ARGV[(i - 2) * 3 + 2])
-  local a = tonumber(ARGV[(i - 2) * 3 + 3])
-  if kind == 1 then
-    redis.call('ZADD', KEYS[i], now, ARGV[1])
-    redis.call('PEXPIRE', KEYS[i], a)
-  else
-    local next = tats[i] + a
-    redis.call('SET', KEYS[i], next, 'PX', next - now + a)
+  if wait > 0 then return {0, wait} end
+  for i = 1, #ruleKeys do
+    local kind = tonumber(args[(i - 1) * 3 + 1])
+    local a = tonumber(args[(i - 1) * 3 + 2])
+    if kind == 1 then
+      redis.call('ZADD', ruleKeys[i], now, member)
+      redis.call('PEXPIRE', ruleKeys[i], a)
+    else
+      local next = tats[i] + a
+      redis.call('SET', ruleKeys[i], next, 'PX', next - now + a)
+    end
   end
+  return {1, 0}
 end
-return {1, 0}
 `;
+// KEYS: pause, then one key per rule. ARGV: member, then the rules' args.
+const ACQUIRE = new LuaScript(`${ACQUIRE_FN}
+return acquire(KEYS[1], {unpack(KEYS, 2)}, ARGV[1], {unpack(ARGV, 2)})`);
 
 /** Background work may not take the last fifth of any rule: links, verifies, tokens and proxied calls go first. */
 export function capFor(limit: number, priority: BudgetPriority): number {
@@ -80,10 +87,17 @@ export class IdentityBudget {
 
   /** Takes one slot for the host, or says how long to wait for one. */
   async tryAcquire(policy: HostPolicy, priority: BudgetPriority): Promise<SlotResult> {
-    const keys = [this.pauseKey(policy.host), ...policy.rules.map((r) => ruleKey(policy.host, r))];
-    const args = policy.rules.flatMap((r) => ruleArgs(r, priority));
-    const [ok, wait] = (await this.redis.client.eval(ACQUIRE, keys.length, ...keys, `${Date.now()}-${randomUUID()}`, ...args)) as [number, number];
+    const { keys, args } = this.slotCall(policy, priority);
+    const [ok, wait] = await ACQUIRE.run<[number, number]>(this.redis.client, keys, args);
     return ok === 1 ? { ok: true } : { ok: false, waitMs: wait };
+  }
+
+  /** The keys (pause, then the rules') and arguments (member, then the rules') of `acquire` in ACQUIRE_FN. */
+  slotCall(policy: HostPolicy, priority: BudgetPriority): { keys: string[]; args: Array<string | number> } {
+    return {
+      keys: [this.pauseKey(policy.host), ...policy.rules.map((r) => ruleKey(policy.host, r))],
+      args: [`${Date.now()}-${randomUUID()}`, ...policy.rules.flatMap((r) => ruleArgs(r, priority))],
+    };
   }
 
   /** Waits (up to maxWaitMs) for a slot; returns the remaining wait when none came in time. */

@@ -4,3 +4,4 @@ export * from './redis-lock';
 export * from './redis-subscriber';
 export * from './invalidation-channel';
 export * from './locked-interval';
+export * from './lua-script';

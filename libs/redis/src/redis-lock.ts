@@ -1,9 +1,10 @@
 import { Injectable } from '@nestjs/common';
 import { randomUUID } from 'node:crypto';
 import { REDIS_PREFIX, RedisService } from './redis.service';
+import { LuaScript } from './lua-script';
 
-const RELEASE = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`;
-const RENEW = `if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`;
+const RELEASE = new LuaScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) else return 0 end`);
+const RENEW = new LuaScript(`if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('PEXPIRE', KEYS[1], ARGV[2]) else return 0 end`);
 
 /**
  * A named lock and how long it lives without its holder: a crashed holder frees it after `ttlMs`. With `renewEveryMs`
@@ -37,13 +38,13 @@ export class RedisLock {
     const owner = randomUUID();
     if ((await this.redis.client.set(key, owner, 'PX', spec.ttlMs, 'NX')) !== 'OK') return { acquired: false };
     const renewal = spec.renewEveryMs
-      ? setInterval(() => void this.redis.client.eval(RENEW, 1, key, owner, spec.ttlMs).catch(() => undefined), spec.renewEveryMs)
+      ? setInterval(() => void RENEW.run(this.redis.client, [key], [owner, spec.ttlMs]).catch(() => undefined), spec.renewEveryMs)
       : null;
     try {
       return { acquired: true, value: await fn() };
     } finally {
       if (renewal) clearInterval(renewal);
-      await this.redis.client.eval(RELEASE, 1, key, owner).catch(() => undefined);
+      await RELEASE.run(this.redis.client, [key], [owner]).catch(() => undefined);
     }
   }
 
