@@ -6,3 +6,4 @@ export * from './entities/idempotency-key.entity';
 export * from './data-source';
 export * from './database.module';
 export { migrate, ensureDatabase } from './migrate';
+export * from './transaction';

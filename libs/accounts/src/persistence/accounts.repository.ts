@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { InjectDataSource } from '@nestjs/typeorm';
 import { DataSource, EntityManager, QueryFailedError } from 'typeorm';
 import type { AccountStatus, Region } from '@app/common';
-import { AccountEntity } from '@app/database';
+import { AccountEntity, inTransaction } from '@app/database';
 import { keepSuspended, suspendedState, VISIBLE_FIELDS } from '../account-rules';
 import { AccountMetrics } from '../account.metrics';
 import { ACCOUNT_COLUMNS, accountFromRow } from './account-row';
@@ -111,7 +111,7 @@ export class AccountsRepository {
 
   /** Inserts the account and its `linked` event in one transaction. Throws a unique violation on a duplicate. */
   async insert(account: AccountEntity): Promise<AccountEntity> {
-    return this.ds.transaction(async (m) => {
+    return inTransaction(this.ds, async (m) => {
       await m.insert(AccountEntity, account);
       await this.append(m, account, { type: 'account.linked', from: null, to: account.status, reason: null });
       return (await this.findById(account.id, m)) as AccountEntity;
@@ -142,7 +142,7 @@ export class AccountsRepository {
       }
     }
     let changed = false;
-    const updated = await this.ds.transaction(async (m) => {
+    const updated = await inTransaction(this.ds, async (m) => {
       const [row] = rowsOf(await m.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE`, [id]));
       if (!row) return null;
       const current = accountFromRow(row);
@@ -168,7 +168,7 @@ export class AccountsRepository {
    * is returned as it is, with no second event. Null when there is no such account.
    */
   async suspend(id: string, now: Date): Promise<AccountEntity | null> {
-    const suspended = await this.ds.transaction(async (m) => {
+    const suspended = await inTransaction(this.ds, async (m) => {
       const [row] = rowsOf(await m.query(`SELECT ${ACCOUNT_COLUMNS} FROM accounts WHERE id = $1 FOR UPDATE`, [id]));
       if (!row) return null;
       const current = accountFromRow(row);
@@ -212,7 +212,7 @@ export class AccountsRepository {
 
   /** Deletes the row (secret and cached token go with it) and records `deleted`; the history stays. */
   async delete(id: string): Promise<AccountEntity | null> {
-    const gone = await this.ds.transaction(async (m) => {
+    const gone = await inTransaction(this.ds, async (m) => {
       const [row] = rowsOf(await m.query(`DELETE FROM accounts WHERE id = $1 RETURNING ${ACCOUNT_COLUMNS}`, [id]));
       if (!row) return null;
       const gone = accountFromRow(row);
