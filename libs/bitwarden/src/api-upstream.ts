@@ -1,7 +1,7 @@
 import type { Readable } from 'node:stream';
 import { Agent, request } from 'undici';
 import { AppError } from '@app/common';
-import { createGuardedAgent } from './guarded-agent';
+import { closeAgent, createGuardedAgent } from './guarded-agent';
 import { OutboundPolicy } from './outbound-policy';
 import { classifyTransportError } from './upstream-errors';
 
@@ -97,11 +97,6 @@ export class ApiUpstream {
   }
 
   async close(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const graceful = this.agent.close().then(() => true);
-    const late = new Promise<boolean>((res) => (timer = setTimeout(() => res(false), 2_000)));
-    const ok = await Promise.race([graceful, late]);
-    clearTimeout(timer);
-    if (!ok) await this.agent.destroy();
+    await closeAgent(this.agent);
   }
 }

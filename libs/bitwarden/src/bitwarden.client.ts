@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Agent, fetch } from 'undici';
 import { AppError } from '@app/common';
-import { createGuardedAgent } from './guarded-agent';
+import { closeAgent, createGuardedAgent } from './guarded-agent';
 import { OutboundPolicy } from './outbound-policy';
 import { canonicalizeBaseUrl } from './url-rules';
 import { UpstreamPeer, classifyTransportError, parseRetryAfter } from './upstream-errors';
@@ -210,12 +210,7 @@ export class BitwardenClient {
 
   /** Closes pooled connections; gives in-flight requests a moment, then destroys what is left. */
   async close(): Promise<void> {
-    let timer: NodeJS.Timeout | undefined;
-    const graceful = this.agent.close().then(() => true);
-    const late = new Promise<boolean>((res) => (timer = setTimeout(() => res(false), 2_000)));
-    const ok = await Promise.race([graceful, late]);
-    clearTimeout(timer);
-    if (!ok) await this.agent.destroy();
+    await closeAgent(this.agent);
   }
 
   private isCredentialRejection(json: unknown): boolean {

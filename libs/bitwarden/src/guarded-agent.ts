@@ -84,3 +84,13 @@ export function createGuardedAgent(policy: OutboundPolicy, o: GuardedAgentOption
     maxResponseSize: o.maxResponseBytes ?? 1 << 20,
   });
 }
+
+/** Closes an agent's pooled connections, gives in-flight requests `graceMs`, then destroys what is left. */
+export async function closeAgent(agent: Agent, graceMs = 2_000): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  const graceful = agent.close().then(() => true);
+  const late = new Promise<boolean>((res) => (timer = setTimeout(() => res(false), graceMs)));
+  const ok = await Promise.race([graceful, late]);
+  clearTimeout(timer);
+  if (!ok) await agent.destroy();
+}
