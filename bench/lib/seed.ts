@@ -1,5 +1,6 @@
 // Bulk seeding of usable accounts: each row's client secret is sealed with SecretBox for its own (owner, id),
 // exactly as the service would have sealed it, so the worker can open it and exchange with the simulator.
+// Rows look as a link leaves them (the server's /config read, so a check does not re-probe the server at once).
 import { randomUUID } from 'node:crypto';
 import { Client } from 'pg';
 import { SecretBox } from '@app/crypto';
@@ -73,8 +74,9 @@ export async function seedAccounts(pg: Client, box: SecretBox, o: SeedOptions): 
     await pending;
     pending = pg.query(
       `INSERT INTO accounts (id, owner_id, organization_id, region, api_base_url, identity_base_url, client_id, secret_last4,
-                             secret_enc, secret_key_id, status, last_verified_at, next_check_at, created_at, updated_at)
-       SELECT u.id, u.owner, u.org, $8, $9, $10, u.client_id, u.last4, u.enc, $11, 'active', now(),
+                             secret_enc, secret_key_id, status, last_verified_at, server_flavor, server_checked_at,
+                             next_check_at, created_at, updated_at)
+       SELECT u.id, u.owner, u.org, $8, $9, $10, u.client_id, u.last4, u.enc, $11, 'active', now(), 'bitwarden', now(),
               CASE WHEN $12 THEN now() - (u.i % 1000) * interval '1 millisecond' ELSE now() + interval '1 day' END,
               $13::timestamptz - u.i * interval '1 millisecond', now()
          FROM unnest($1::uuid[], $2::text[], $3::uuid[], $4::text[], $5::text[], $6::bytea[], $7::int[])
