@@ -133,12 +133,13 @@ export class AccountsRepository {
     // UPDATE, no lock, no history row. Anything else (a status change, a re-link, a resume, a lost CAS, a
     // suspended row) takes the transaction below, which decides with the row locked.
     if (patch.status !== undefined && !opts.relinked && !opts.resume) {
-      const qb = this.patchQuery(this.ds.manager, id, patch).andWhere('status = :status', { status: patch.status });
+      const qb = this.patchQuery(this.ds.manager, id, patch).andWhere('status = :status', { status: patch.status }).returning(ACCOUNT_COLUMNS);
       if (opts.expectedCredentialsVersion !== undefined) qb.andWhere('credentials_version = :v', { v: opts.expectedCredentialsVersion });
-      if ((await qb.execute()).affected === 1) {
+      const written = await qb.execute();
+      if (written.affected === 1) {
         // The status stayed what it was: only a new or cleared token matters to the token caches.
         if (touchesToken(patch)) await this.tokenCache.invalidate(id);
-        return this.findById(id);
+        return accountFromRow((written.raw as Row[])[0] as Row);
       }
     }
     let changed = false;
