@@ -62,6 +62,5 @@ export async function createApiApp(env: Record<string, string | undefined> = pro
   }
   const document = openApiDocument(app);
   SwaggerModule.setup('docs', app, document, { jsonDocumentUrl: 'docs/openapi.json' });
-  app.enableShutdownHooks();
   return app;
 }
