@@ -62,7 +62,8 @@ export class AccountLifecycleService {
   }
 
   /**
-   * Offboards an owner: each account deleted as by DELETE /v1/accounts/{id}, then the owner's events. Idempotent.
+   * Offboards an owner: each account deleted as by DELETE /v1/accounts/{id}, then the owner's events (those with a
+   * webhook still to deliver once it is delivered). Idempotent.
    * The caller (apps/api) then deletes the owner's connect sessions, which it owns.
    */
   async offboardOwner(ownerId: string): Promise<void> {
@@ -72,5 +73,7 @@ export class AccountLifecycleService {
       });
     }
     while ((await this.events.deleteForOwner(ownerId, PURGE_BATCH)) === PURGE_BATCH);
+    // Their account.deleted webhooks (and any other not yet delivered) still go out; the rows follow on delivery.
+    await this.events.markOwnerForPurge(ownerId);
   }
 }

@@ -17,9 +17,12 @@ export interface AccountEventView {
 /** The public id of an event, shared by the events API and the webhooks. */
 export const eventId = (e: Pick<AccountEvent, 'id'>) => `evt_${e.id}`;
 
-/** `data` of a webhook and the transition part of an event view: statuses, the reason code and its sentence. */
+/**
+ * `data` of a webhook and the transition part of an event view: statuses, the reason code and its sentence. `to` is
+ * null for `account.deleted`: "deleted" is no status (the row keeps it as its marker).
+ */
 export function eventData(e: AccountEvent): { from: string | null; to: string | null; reason: string | null; message: string | null } {
-  return { from: e.fromStatus, to: e.toStatus, reason: e.reason, message: reasonMessage(e.reason) };
+  return { from: e.fromStatus, to: e.type === 'account.deleted' ? null : e.toStatus, reason: e.reason, message: reasonMessage(e.reason) };
 }
 
 export function mapEvent(e: AccountEvent): AccountEventView {

@@ -9,6 +9,7 @@ import { CreateSessionsAndIdempotency1764000001000 } from './migrations/17640000
 import { AccountLifecycle1764000002000 } from './migrations/1764000002000-AccountLifecycle';
 import { AddServerIdentity1765000000000 } from './migrations/1765000000000-AddServerIdentity';
 import { CheckLease1767000000000 } from './migrations/1767000000000-CheckLease';
+import { PurgeOnDelivery1768000000000 } from './migrations/1768000000000-PurgeOnDelivery';
 import { ConnectSessionReturnAndRevocation1766000000000 } from './migrations/1766000000000-ConnectSessionReturnAndRevocation';
 
 export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity, ConnectSessionEntity, IdempotencyKeyEntity];
@@ -19,6 +20,7 @@ export const MIGRATIONS = [
   AddServerIdentity1765000000000,
   ConnectSessionReturnAndRevocation1766000000000,
   CheckLease1767000000000,
+  PurgeOnDelivery1768000000000,
 ];
 
 /** One definition for the runtime, the migrate command and tests. Never synchronize: migrations only. */

@@ -79,11 +79,23 @@ export class AccountEventsRepository {
     return rows.map(fromRow);
   }
 
-  /** Deletes up to `limit` events of one owner (offboarding); the caller repeats until fewer come back. */
+  /**
+   * Deletes up to `limit` events of one owner (offboarding); the caller repeats until fewer come back. Events whose
+   * webhook is still to be delivered stay, marked to go once delivered (markDelivered): see markOwnerForPurge.
+   */
   async deleteForOwner(ownerId: string, limit: number): Promise<number> {
     return this.deleted(
-      await this.ds.query(`DELETE FROM account_events WHERE id IN (SELECT id FROM account_events WHERE owner_id = $1 LIMIT $2)`, [ownerId, limit]),
+      await this.ds.query(
+        `DELETE FROM account_events WHERE id IN (SELECT id FROM account_events
+            WHERE owner_id = $1 AND (delivered_at IS NOT NULL OR next_delivery_at IS NULL) LIMIT $2)`,
+        [ownerId, limit],
+      ),
     );
+  }
+
+  /** Marks the owner's events left by deleteForOwner (webhook pending) to be deleted once delivered. */
+  async markOwnerForPurge(ownerId: string): Promise<void> {
+    await this.ds.query(`UPDATE account_events SET purge_on_delivery = true WHERE owner_id = $1 AND delivered_at IS NULL`, [ownerId]);
   }
 
   /** Deletes up to `limit` events recorded before `before` (retention; index on at). */
@@ -118,8 +130,14 @@ export class AccountEventsRepository {
     return Number(rows[0]?.n ?? 0);
   }
 
+  /** Delivered: recorded, or, for an offboarded owner's event, deleted at last. */
   async markDelivered(id: string): Promise<void> {
-    await this.ds.query(`UPDATE account_events SET delivered_at = now(), delivery_attempts = delivery_attempts + 1 WHERE id = $1`, [id]);
+    await this.ds.query(
+      `WITH purged AS (DELETE FROM account_events WHERE id = $1 AND purge_on_delivery RETURNING id)
+       UPDATE account_events SET delivered_at = now(), delivery_attempts = delivery_attempts + 1
+        WHERE id = $1 AND NOT purge_on_delivery`,
+      [id],
+    );
   }
 
   async markFailed(id: string, nextAt: Date): Promise<void> {

@@ -18,4 +18,6 @@ export class AccountEventEntity {
   @Column({ name: 'delivered_at', type: 'timestamptz', nullable: true }) deliveredAt!: Date | null;
   @Column({ name: 'delivery_attempts', type: 'int', default: 0 }) deliveryAttempts!: number;
   @Column({ name: 'next_delivery_at', type: 'timestamptz', nullable: true }) nextDeliveryAt!: Date | null;
+  /** Offboarded: delete the row once its webhook is delivered instead of keeping it. */
+  @Column({ name: 'purge_on_delivery', type: 'boolean', default: false }) purgeOnDelivery!: boolean;
 }
