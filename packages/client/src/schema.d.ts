@@ -653,7 +653,6 @@ export interface components {
             kind: "cloud" | "self-hosted";
             /** @enum {string|null} */
             flavor?: "bitwarden" | "vaultwarden" | null;
-            accounts: number;
             identityBudget: components["schemas"]["IdentityBudgetView"];
             /** Format: date-time */
             pausedUntil: string | null;

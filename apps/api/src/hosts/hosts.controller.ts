@@ -12,7 +12,6 @@ class HostResponse implements HostView {
   @ApiProperty({ example: 'identity.bitwarden.com' }) host!: string;
   @ApiProperty({ enum: ['cloud', 'self-hosted'] }) kind!: 'cloud' | 'self-hosted';
   @ApiPropertyOptional({ enum: ['bitwarden', 'vaultwarden'], nullable: true, type: String }) flavor!: 'bitwarden' | 'vaultwarden' | null;
-  @ApiProperty({ type: 'integer' }) accounts!: number;
   @ApiProperty({ type: IdentityBudgetView }) identityBudget!: IdentityBudgetView;
   @ApiProperty({ type: String, format: 'date-time', nullable: true }) pausedUntil!: string | null;
   @ApiProperty({ enum: ['closed', 'open', 'probing'] }) breaker!: 'closed' | 'open' | 'probing';

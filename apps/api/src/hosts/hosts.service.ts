@@ -6,7 +6,6 @@ export interface HostView {
   host: string;
   kind: 'cloud' | 'self-hosted';
   flavor: 'bitwarden' | 'vaultwarden' | null;
-  accounts: number;
   identityBudget: { limit: number; usedLastMinute: number };
   pausedUntil: string | null;
   breaker: 'closed' | 'open' | 'probing';
@@ -27,11 +26,11 @@ export class HostsService {
 
   async list(): Promise<{ data: HostView[] }> {
     // Several identity base URLs can share a host (self-hosted servers under different prefixes): one row per host.
-    const byHost = new Map<string, { url: string; flavor: 'bitwarden' | 'vaultwarden' | null; accounts: number }>();
+    const byHost = new Map<string, { url: string; flavor: 'bitwarden' | 'vaultwarden' | null }>();
     for (const h of await this.accounts.identityHosts()) {
       const host = hostOf(h.identityBaseUrl);
       const seen = byHost.get(host);
-      byHost.set(host, { url: h.identityBaseUrl, flavor: seen?.flavor ?? h.flavor, accounts: (seen?.accounts ?? 0) + h.accounts });
+      byHost.set(host, { url: h.identityBaseUrl, flavor: seen?.flavor ?? h.flavor });
     }
     const data = await Promise.all(
       [...byHost.entries()].map(async ([host, h]) => {
@@ -41,7 +40,6 @@ export class HostsService {
           host,
           kind: policy.kind,
           flavor: policy.flavor,
-          accounts: h.accounts,
           identityBudget: { limit: usage.limit, usedLastMinute: usage.usedLastMinute },
           pausedUntil: usage.pausedUntil?.toISOString() ?? null,
           breaker,

@@ -102,11 +102,11 @@ export class AccountsRepository {
   }
 
   /** Every identity base URL that has accounts, with the server flavor its accounts report (null when none knows). */
-  async identityHosts(): Promise<Array<{ identityBaseUrl: string; flavor: 'bitwarden' | 'vaultwarden' | null; accounts: number }>> {
+  async identityHosts(): Promise<Array<{ identityBaseUrl: string; flavor: 'bitwarden' | 'vaultwarden' | null }>> {
     const rows: Row[] = await this.ds.query(
-      `SELECT identity_base_url, max(server_flavor) AS flavor, count(*)::int AS accounts FROM accounts GROUP BY identity_base_url ORDER BY identity_base_url`,
+      `SELECT identity_base_url, max(server_flavor) AS flavor FROM accounts GROUP BY identity_base_url ORDER BY identity_base_url`,
     );
-    return rows.map((r) => ({ identityBaseUrl: r.identity_base_url as string, flavor: (r.flavor as 'bitwarden' | 'vaultwarden' | null) ?? null, accounts: r.accounts as number }));
+    return rows.map((r) => ({ identityBaseUrl: r.identity_base_url as string, flavor: (r.flavor as 'bitwarden' | 'vaultwarden' | null) ?? null }));
   }
 
   /** Inserts the account and its `linked` event in one transaction. Throws a unique violation on a duplicate. */
