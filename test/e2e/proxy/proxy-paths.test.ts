@@ -49,6 +49,10 @@ const BAD_PATHS = [
   'publicx/members',
   'public/members%00',
   'public/%zz',
+  'public/..;/config',
+  'public/..;x=1/config',
+  'public/%2e%2e;/config',
+  'public/.;/members',
   '',
 ];
 
@@ -93,8 +97,19 @@ for (const [status, code] of [
   });
 }
 
-test('HEAD and PATCH are not proxied', async () => {
-  const r = await raw(api, 'PATCH', proxyPath(acct.id, 'public/members'));
-  assert.equal(r.status, 404);
-  assert.equal(r.headers[MARKER], undefined);
+test('HEAD, PATCH and OPTIONS are not proxied: 404, no outbound call, no budget slot', async () => {
+  const before = apiCalls();
+  for (const method of ['HEAD', 'PATCH', 'OPTIONS']) {
+    const r = await raw(api, method, proxyPath(acct.id, 'public/members'));
+    assert.equal(r.status, 404, method);
+    assert.equal(r.headers[MARKER], undefined, method);
+  }
+  assert.equal(apiCalls(), before, 'nothing was sent to Bitwarden');
+});
+
+test('a content-encoded request body is 415 unsupported_media_type before any outbound call (it would reach Bitwarden undecodable)', async () => {
+  const before = apiCalls();
+  const r = await raw(api, 'POST', proxyPath(acct.id, 'public/groups'), { headers: { 'content-type': 'application/json', 'content-encoding': 'gzip' }, body: 'xx' });
+  assertOwnError(r, 415, 'unsupported_media_type');
+  assert.equal(apiCalls(), before);
 });

@@ -19,7 +19,8 @@ const invalid = () =>
   });
 
 /**
- * A segment is plain when no level of its percent-decoding (so %2e, %2E and %252e alike) is a dot segment or holds
+ * A segment is plain when no level of its percent-decoding (so %2e, %2E and %252e alike) is a dot segment (also with
+ * path parameters, `..;x`) or holds
  * a slash, a backslash or a control character: whoever decodes it next (Bitwarden, a proxy in front of it) then
  * still sees the same path.
  */
@@ -27,7 +28,9 @@ function plainSegment(raw: string): boolean {
   if (raw === '' || !PCHAR.test(raw)) return false;
   let s = raw;
   for (let i = 0; i <= MAX_DECODES; i++) {
-    if (s === '.' || s === '..' || /[/\\\u0000-\u001f\u007f]/.test(s)) return false;
+    // `..;x` counts as `..`: servlet-style front ends strip path parameters before resolving dot segments.
+    const bare = s.split(';')[0];
+    if (bare === '.' || bare === '..' || /[/\\\u0000-\u001f\u007f]/.test(s)) return false;
     if (!s.includes('%')) return true;
     let next: string;
     try {

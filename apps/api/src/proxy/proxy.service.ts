@@ -9,6 +9,7 @@ import { REDIS_PREFIX, RedisService } from '@app/redis';
 import { readProxyBody } from './proxy-body';
 import { proxyTarget } from './proxy-path';
 
+const PROXIED_METHODS = new Set(['GET', 'POST', 'PUT', 'DELETE']);
 /** Request headers that reach Bitwarden; everything else (Authorization, cookies, forwarding headers) stays here. */
 const PASSED_REQUEST_HEADERS = ['content-type', 'accept'] as const;
 /** Response headers relayed from Bitwarden, besides X-Rate-Limit-*. */
@@ -36,9 +37,19 @@ export class ProxyService {
   ) {}
 
   async handle(id: string, req: Request, res: Response): Promise<void> {
-    const target = proxyTarget(req.originalUrl);
-    const body = await readProxyBody(req, this.config.proxyMaxBodyBytes);
     const method = req.method.toUpperCase();
+    // Express hands HEAD to the GET route; only the four verbs of the contract are relayed (a HEAD would also take
+    // a write slot of the host's budget).
+    if (!PROXIED_METHODS.has(method)) throw new AppError('not_found', 'Only GET, POST, PUT and DELETE are relayed to the Bitwarden Public API.');
+    const target = proxyTarget(req.originalUrl);
+    const encoding = req.headers['content-encoding'];
+    if (encoding !== undefined && encoding.trim().toLowerCase() !== 'identity') {
+      // Only Content-Type and Accept reach Bitwarden, so an encoded body would arrive undecodable.
+      throw new AppError('unsupported_media_type', 'Proxied request bodies must not be content-encoded.');
+    }
+    const read = await readProxyBody(req, this.config.proxyMaxBodyBytes);
+    // A GET carries no body to Bitwarden.
+    const body = method === 'GET' ? undefined : read;
     const credential = await this.tokens.proxyCredential(id);
     const hostClass = hostClassOf(credential.apiBaseUrl);
     const started = Date.now();
