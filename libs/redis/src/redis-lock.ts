@@ -36,7 +36,16 @@ export class RedisLock {
   async withLock<T>(spec: LockSpec, fn: () => Promise<T>): Promise<LockResult<T>> {
     const key = `${REDIS_PREFIX}lock:${spec.name}`;
     const owner = randomUUID();
-    if ((await this.redis.client.set(key, owner, 'PX', spec.ttlMs, 'NX')) !== 'OK') return { acquired: false };
+    let taken: string | null;
+    try {
+      taken = await this.redis.client.set(key, owner, 'PX', spec.ttlMs, 'NX');
+    } catch (e) {
+      // Timed out on our side, but a hung Redis still holds the SET in its socket and runs it once it answers: the
+      // release, sent after it on the same connection, then runs right after it, so no lock is left without a holder.
+      void RELEASE.run(this.redis.client, [key], [owner]).catch(() => undefined);
+      throw e;
+    }
+    if (taken !== 'OK') return { acquired: false };
     const renewal = spec.renewEveryMs
       ? setInterval(() => void RENEW.run(this.redis.client, [key], [owner, spec.ttlMs]).catch(() => undefined), spec.renewEveryMs)
       : null;

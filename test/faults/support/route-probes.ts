@@ -122,10 +122,11 @@ export async function recoveredAfter(s: FaultStack, api: ApiProc, f: Fixture, ti
       return r;
     };
     await expect('ready', [200], 'GET', '/health/ready');
+    // First, while `a` still has no token: the exchange needs the token lock, which a call during the outage tried to take.
+    await expect('token', [200], 'POST', `/v1/accounts/${f.a.id}/token`, {});
     await expect('link', [200, 201], 'POST', '/v1/accounts', { ownerId: f.linkOwner, ...US, clientId: f.linkOrg.clientId, clientSecret: f.linkOrg.clientSecret });
     await expect('relink', [200], 'PUT', `/v1/accounts/${f.r.id}/credentials`, { clientSecret: f.r.newSecret });
     await expect('verify', [200], 'POST', `/v1/accounts/${f.a.id}/verify`);
-    await expect('token', [200], 'POST', `/v1/accounts/${f.a.id}/token`, {});
     await expect('report', [200], 'POST', `/v1/accounts/${f.a.id}/report-unauthorized`);
     await expect('get', [200], 'GET', `/v1/accounts/${f.a.id}`);
     await expect('list', [200], 'GET', '/v1/accounts?limit=5');
