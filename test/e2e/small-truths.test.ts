@@ -44,6 +44,41 @@ test('null is a value only where the contract allows it (label): elsewhere it is
   assert.equal((await api.call('DELETE', `/v1/accounts/${linked.body.id}`)).status, 204);
 });
 
+test('unknown fields are refused on every route, also where a route takes no body or no query, and under prototype names', async () => {
+  const org = sim.createOrg({ realm: 'us' });
+  const linked = await api.call('POST', '/v1/accounts', { ownerId: 'truths-unknown', ...US, clientId: org.clientId, clientSecret: org.clientSecret });
+  assert.equal(linked.status, 201);
+  const id: string = linked.body.id;
+  const before = sim.counters().tokenRequests;
+  const refused: Array<[string, string, unknown, string]> = [
+    ['POST', `/v1/accounts/${id}/verify`, { force: true }, 'force'],
+    ['POST', `/v1/accounts/${id}/verify?note=x`, undefined, 'note'],
+    ['POST', `/v1/accounts/${id}/report-unauthorized`, { force: true }, 'force'],
+    ['POST', `/v1/accounts/${id}/suspend`, { reason: 'x' }, 'reason'],
+    ['GET', `/v1/accounts/${id}?x=1`, undefined, 'x'],
+    ['DELETE', `/v1/accounts/${id}?hard=true`, undefined, 'hard'],
+    ['POST', `/v1/accounts/${id}/token?minValiditySeconds=3000`, {}, 'minValiditySeconds'],
+    ['GET', '/v1/hosts?verbose=1', undefined, 'verbose'],
+    ['POST', `/v1/accounts/${id}/token`, '{"__proto__":{"minValiditySeconds":5}}', '__proto__'],
+    ['POST', `/v1/accounts/${id}/token`, '{"constructor":{"x":1}}', 'constructor'],
+    ['GET', '/v1/accounts?toString=x', undefined, 'toString'],
+    ['POST', '/v1/accounts', JSON.stringify({ ownerId: 'truths-unknown', ...US, clientId: org.clientId, clientSecret: org.clientSecret, hasOwnProperty: 1 }), 'hasOwnProperty'],
+  ];
+  for (const [method, path, body, field] of refused) {
+    const res = await api.call(method, path, body);
+    assert.equal(res.status, 400, `${method} ${path} ${typeof body === 'string' ? body : ''}: ${JSON.stringify(res.body?.error ?? res.status)}`);
+    assert.equal(res.body.error.code, 'validation_failed');
+    assert.equal(res.body.error.fields?.[field], 'is not allowed', `${method} ${path} names ${field}`);
+  }
+  const notObject = await api.call('POST', `/v1/accounts/${id}/verify`, '[1]');
+  assert.equal(notObject.status, 400);
+  assert.equal(sim.counters().tokenRequests, before, 'nothing was sent to Bitwarden');
+  // No body, or an empty one, is what these routes take.
+  assert.equal((await api.call('POST', `/v1/accounts/${id}/verify`)).status, 200);
+  assert.equal((await api.call('POST', `/v1/accounts/${id}/verify`, {})).status, 200);
+  assert.equal((await api.call('DELETE', `/v1/accounts/${id}`)).status, 204);
+});
+
 test('url_not_allowed names the field of the refused host (both, when they share it)', async () => {
   const shared = await api.call('POST', '/v1/accounts', {
     ownerId: 'truths',

@@ -1,5 +1,5 @@
 import { DynamicModule, Module } from '@nestjs/common';
-import { APP_FILTER, APP_GUARD, APP_PIPE } from '@nestjs/core';
+import { APP_FILTER, APP_GUARD, APP_INTERCEPTOR, APP_PIPE } from '@nestjs/core';
 import { TerminusModule } from '@nestjs/terminus';
 import { ThrottlerModule } from '@nestjs/throttler';
 import { ThrottlerStorageRedisService } from '@nest-lab/throttler-storage-redis';
@@ -26,6 +26,7 @@ import { AuthGuard } from './common/auth';
 import { ErrorFilter } from './common/error.filter';
 import { loggerParams } from './common/logging';
 import { validationPipe } from './common/validation';
+import { UndeclaredInputInterceptor } from './common/undeclared-input.interceptor';
 import { HealthController } from './health/health.controller';
 import { MetricsController } from './health/metrics.controller';
 import { DemoController } from './demo/demo.controller';
@@ -70,6 +71,7 @@ export class ApiModule {
         { provide: APP_GUARD, useClass: AuthGuard },
         { provide: APP_FILTER, useClass: ErrorFilter },
         { provide: APP_PIPE, useValue: validationPipe },
+        { provide: APP_INTERCEPTOR, useClass: UndeclaredInputInterceptor },
       ],
     };
   }

@@ -1,4 +1,5 @@
 import { ArgumentMetadata, ValidationError, ValidationPipe } from '@nestjs/common';
+import { getMetadataStorage } from 'class-validator';
 import { AppError } from '@app/common';
 import { textProblems } from './text-rules';
 
@@ -32,8 +33,11 @@ export const invalid = (fields: Record<string, string>) =>
  * left to their handlers: a malformed id is simply not found.
  */
 class EdgeValidationPipe extends ValidationPipe {
+  private readonly allowed = new Map<Function, Set<string>>();
+
   override async transform(value: unknown, metadata: ArgumentMetadata): Promise<unknown> {
-    const text = metadata.type === 'body' || metadata.type === 'query' ? textProblems(value) : {};
+    const edge = metadata.type === 'body' || metadata.type === 'query';
+    const text = edge ? { ...this.unknownKeys(value, metadata), ...textProblems(value) } : {};
     const clean = Object.keys(text).length === 0;
     try {
       const out = await super.transform(value, metadata);
@@ -43,6 +47,22 @@ class EdgeValidationPipe extends ValidationPipe {
       if (clean || !(e instanceof AppError) || e.code !== 'validation_failed') throw e;
       throw invalid({ ...e.extra.fields, ...text });
     }
+  }
+
+  /**
+   * Own keys of the parsed input that the DTO does not declare. class-transformer skips `__proto__`, `constructor`
+   * and the names of Object.prototype's methods, so forbidNonWhitelisted never sees them: they are judged here.
+   */
+  private unknownKeys(value: unknown, metadata: ArgumentMetadata): Record<string, string> {
+    const type = metadata.metatype;
+    if (!type || typeof value !== 'object' || value === null || Array.isArray(value) || [Object, String, Number, Boolean, Array].includes(type as never)) return {};
+    let allowed = this.allowed.get(type);
+    if (!allowed) {
+      allowed = new Set(getMetadataStorage().getTargetValidationMetadatas(type, '', true, false).map((m) => m.propertyName));
+      this.allowed.set(type, allowed);
+    }
+    // fromEntries, not assignment: `out['__proto__'] = …` would set a prototype instead of naming the field.
+    return Object.fromEntries(Object.keys(value).filter((k) => !allowed.has(k)).map((k) => [k, 'is not allowed']));
   }
 }
 
