@@ -43,7 +43,7 @@ test('returnUrl must be https (http only on loopback) on an origin in CORS_ORIGI
     'https://evil.example.test/done', // not an allowed origin
     'https://hub.example.test:8443/done', // another port is another origin
     'https://user:pw@hub.example.test/done',
-    'https://hub.example.test/done#x',
+    'http://[::1]:5173/back', // loopback is localhost or 127.0.0.1, as the contract says
     'javascript:alert(1)',
     'not a url',
   ];
@@ -56,6 +56,11 @@ test('returnUrl must be https (http only on loopback) on an origin in CORS_ORIGI
   assert.equal(current.body.returnUrl, `${HUB}/settings/bitwarden?tab=1`);
   const currentLocal = await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(local.token));
   assert.equal(currentLocal.body.returnUrl, 'http://localhost:5173/back');
+  // A hash-routed hub keeps its fragment, and every returnUrl comes back as it was written.
+  for (const returnUrl of [`${HUB}/app#/settings/bitwarden`, HUB]) {
+    const t = await newSession({ ownerId, returnUrl });
+    assert.equal((await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(t.token))).body.returnUrl, returnUrl);
+  }
 });
 
 test('GET /v1/connect-sessions/current describes the calling session, and only a session may ask', async () => {

@@ -1,6 +1,6 @@
 import { AppError } from '@app/common';
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
+const LOOPBACK = new Set(['localhost', '127.0.0.1']);
 
 const invalid = (problem: string) =>
   new AppError('validation_failed', `returnUrl ${problem}.`, { fields: { returnUrl: problem } });
@@ -29,7 +29,7 @@ export function checkReturnUrl(raw: string, allowedOrigins: string[]): string {
   const secure = u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
   if (!secure) throw invalid('must be https (http only on localhost or 127.0.0.1)');
   if (u.username || u.password) throw invalid('must not contain a user name or password');
-  if (u.hash) throw invalid('must not contain a fragment');
   if (!allowedOrigins.map(originOf).includes(u.origin)) throw invalid('must be on an origin listed in CORS_ORIGINS');
-  return u.href;
+  // Kept as the hub wrote it (a fragment too: the page only adds its query parameters before navigating).
+  return raw;
 }
