@@ -56,3 +56,53 @@ test('a malformed ENCRYPTION_KEYS is named once with the other bad variables, an
     }
   }
 });
+
+/** The ConfigError of an environment, or a failure if it starts. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    new AppConfig(env);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e;
+  }
+  return assert.fail(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+const timesNamed = (message: string, name: string) => message.split(new RegExp(`\\b${name}\\b`)).length - 1;
+
+test('each bad variable is named once, with its most basic problem: missing, then type, then range', () => {
+  const e = configError({
+    ENCRYPTION_KEYS: '',
+    SERVICE_API_KEYS: 'hub:short,other:short',
+    PORT: 'abc',
+    LOG_LEVEL: 'loud',
+    IDENTITY_RATE_LIMIT_PER_MINUTE: '0',
+    WORKER_LOCK_MS: '1',
+  });
+  assert.deepEqual(e.problems.sort(), [
+    'ENCRYPTION_KEYS is required (id:base64 entries)',
+    'IDENTITY_RATE_LIMIT_PER_MINUTE must not be less than 1',
+    'LOG_LEVEL must be one of the following values: fatal, error, warn, info, debug, trace, silent',
+    'PORT must be an integer number',
+    'SERVICE_API_KEYS entry 1 must be name:key with a key of 32+ characters',
+    'WORKER_LOCK_MS must not be less than 2000',
+  ]);
+  for (const name of ['ENCRYPTION_KEYS', 'SERVICE_API_KEYS', 'PORT', 'LOG_LEVEL', 'IDENTITY_RATE_LIMIT_PER_MINUTE', 'WORKER_LOCK_MS']) {
+    assert.equal(timesNamed(e.message, name), 1, `${name} once in: ${e.message}`);
+  }
+});
+
+test('an integer variable takes decimal digits only', () => {
+  for (const bad of ['0x10', '1e3', '1.5', '12abc', '-']) {
+    assert.deepEqual(configError({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, PORT: bad }).problems, ['PORT must be an integer number'], bad);
+  }
+  assert.deepEqual(configError({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, PORT: '70000' }).problems, ['PORT must not be greater than 65535']);
+  assert.equal(new AppConfig({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, PORT: ' 8080 ' }).port, 8080);
+});
+
+test('WORKER_LOCK_MS is compared with OUTBOUND_TIMEOUT_MS only when both are valid', () => {
+  assert.deepEqual(configError({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, WORKER_LOCK_MS: '5000', OUTBOUND_TIMEOUT_MS: '6000' }).problems, [
+    'WORKER_LOCK_MS must be longer than OUTBOUND_TIMEOUT_MS',
+  ]);
+  assert.deepEqual(configError({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, OUTBOUND_TIMEOUT_MS: 'soon' }).problems, ['OUTBOUND_TIMEOUT_MS must be an integer number']);
+});
