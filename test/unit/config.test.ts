@@ -106,3 +106,23 @@ test('WORKER_LOCK_MS is compared with OUTBOUND_TIMEOUT_MS only when both are val
   ]);
   assert.deepEqual(configError({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, OUTBOUND_TIMEOUT_MS: 'soon' }).problems, ['OUTBOUND_TIMEOUT_MS must be an integer number']);
 });
+
+test('CONNECT_PAGE and DEMO_PAGE take the usual spellings of a switch, any case, and refuse anything else', () => {
+  const base = { ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC };
+  for (const on of ['true', 'TRUE', ' True ', '1', 'yes', 'YES', 'on', 'On']) {
+    assert.equal(new AppConfig({ ...base, CONNECT_PAGE: on }).connectPage, true, on);
+    assert.equal(new AppConfig({ ...base, DEMO_PAGE: on }).demoPage, true, on);
+  }
+  for (const off of ['false', 'FALSE', '0', 'no', 'No', 'off', 'OFF ']) {
+    assert.equal(new AppConfig({ ...base, CONNECT_PAGE: off }).connectPage, false, off);
+    assert.equal(new AppConfig({ ...base, DEMO_PAGE: off }).demoPage, false, off);
+  }
+  assert.equal(new AppConfig(base).connectPage, true, 'CONNECT_PAGE defaults to on');
+  assert.equal(new AppConfig(base).demoPage, false, 'DEMO_PAGE defaults to off');
+  for (const bad of ['banana', 'enabled', '2', 'y', 'toString']) {
+    assert.deepEqual(configError({ ...base, CONNECT_PAGE: bad, DEMO_PAGE: bad }).problems.sort(), [
+      'CONNECT_PAGE must be true or false (1/0, yes/no and on/off are taken too)',
+      'DEMO_PAGE must be true or false (1/0, yes/no and on/off are taken too)',
+    ], bad);
+  }
+});
