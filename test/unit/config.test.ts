@@ -126,3 +126,15 @@ test('CONNECT_PAGE and DEMO_PAGE take the usual spellings of a switch, any case,
     ], bad);
   }
 });
+
+test('CORS_ORIGINS entries are reduced to origins; an entry that is no http(s) origin is refused', () => {
+  const base = { ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC };
+  const c = new AppConfig({ ...base, CORS_ORIGINS: ' https://Hub.Example.com/ , http://localhost:5173,https://hub.example.com:443,,http://[::1]:8080/' });
+  assert.deepEqual(c.corsOrigins, ['https://hub.example.com', 'http://localhost:5173', 'http://[::1]:8080']);
+  for (const bad of ['not a url', 'hub.example.com', 'ftp://hub.example.com', 'https://hub.example.com/app', 'https://hub.example.com/?', 'https://hub.example.com#x', 'https://u:p@hub.example.com', '*', 'null']) {
+    const e = configError({ ...base, CORS_ORIGINS: `https://ok.example.com,${bad}` });
+    assert.equal(e.problems.length, 1, e.message);
+    assert.match(e.problems[0], /^CORS_ORIGINS entry 2 .* must be an http\(s\) origin/, bad);
+    assert.equal(timesNamed(e.message, 'CORS_ORIGINS'), 1, e.message);
+  }
+});

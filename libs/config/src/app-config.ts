@@ -71,6 +71,30 @@ const list = (raw: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
+/**
+ * CORS_ORIGINS entries are compared with what browsers send (the Origin header, location.origin): scheme, host and
+ * port, nothing more. Each entry is reduced to that spelling here, so `https://Hub.example.com/` and
+ * `https://hub.example.com:443` mean https://hub.example.com everywhere; what is no origin at all is refused.
+ */
+function parseCorsOrigins(raw: string, problems: Problems): string[] {
+  const origins: string[] = [];
+  for (const [i, entry] of list(raw).entries()) {
+    let u: URL | null = null;
+    try {
+      u = new URL(entry);
+    } catch {
+      u = null;
+    }
+    const bare = u && (u.pathname === '/' || u.pathname === '') && !u.search && !u.hash && !u.username && !u.password && !/[?#]/.test(entry);
+    if (!u || !['http:', 'https:'].includes(u.protocol) || !bare) {
+      problems.add('CORS_ORIGINS', `entry ${i + 1} (${JSON.stringify(entry)}) must be an http(s) origin such as https://hub.example.com (no path, query or fragment)`);
+      return [];
+    }
+    if (!origins.includes(u.origin)) origins.push(u.origin);
+  }
+  return origins;
+}
+
 function parseServiceKeys(raw: string, problems: Problems): ServiceKey[] {
   const keys = list(raw).map((entry, i) => {
     const at = entry.indexOf(':');
@@ -128,6 +152,7 @@ export class AppConfig {
   readonly proxyMaxBodyBytes: number;
   readonly proxyBudgetWaitMs: number;
   readonly logLevel: string;
+  /** CORS_ORIGINS as browsers spell origins (scheme://host[:port], no trailing slash, default port left out). */
   readonly corsOrigins: string[];
   readonly webhookUrl: string;
   readonly webhookSecret: string;
@@ -166,6 +191,7 @@ export class AppConfig {
       problems.add('WORKER_LOCK_MS', 'must be longer than OUTBOUND_TIMEOUT_MS');
     }
     const publicUrl = parsePublicUrl(parsed.PUBLIC_URL, parsed.PORT, problems);
+    const corsOrigins = problems.has('CORS_ORIGINS') ? [] : parseCorsOrigins(parsed.CORS_ORIGINS, problems);
     if (problems.list.length) throw new ConfigError(problems.list);
 
     this.port = parsed.PORT;
@@ -187,7 +213,7 @@ export class AppConfig {
     this.proxyMaxBodyBytes = parsed.PROXY_MAX_BODY_BYTES;
     this.proxyBudgetWaitMs = parsed.PROXY_BUDGET_WAIT_MS;
     this.logLevel = parsed.LOG_LEVEL;
-    this.corsOrigins = list(parsed.CORS_ORIGINS);
+    this.corsOrigins = corsOrigins;
     this.webhookUrl = parsed.WEBHOOK_URL;
     this.webhookSecret = parsed.WEBHOOK_SECRET;
     this.demoPage = parsed.DEMO_PAGE;
