@@ -37,9 +37,10 @@ test('GET /connect is a static page under a strict CSP, loading only its own scr
   assert.equal(res.headers.get('cross-origin-opener-policy'), 'unsafe-none', 'connect.js needs window.opener');
   const html = await res.text();
   const scripts = [...html.matchAll(/<script\b([^>]*)>/g)].map((m) => m[1]);
-  assert.deepEqual(scripts.map((a) => /src="([^"]+)"/.exec(a)?.[1]), ['/connect/page.js'], 'one external script, none inline');
+  assert.deepEqual(scripts.map((a) => /src="([^"]+)"/.exec(a)?.[1]), ['connect/page.js'], 'one external script, none inline');
   assert.ok(!/<style\b|\sstyle=|\son[a-z]+=/i.test(html), 'no inline style or handler');
-  assert.deepEqual([...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]).sort(), ['/connect/page.css', '/connect/page.js']);
+  // Relative to the page, so that they stay under a path prefix the service is published at.
+  assert.deepEqual([...html.matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]).sort(), ['connect/page.css', 'connect/page.js']);
   for (const p of ['/connect/page.js', '/connect/page.css']) {
     const asset = await get(on, p);
     assert.equal(asset.status, 200, p);
@@ -73,6 +74,14 @@ test('PUBLIC_URL must be a bare http(s) origin', () => {
   assert.equal(new AppConfig(env('https://Connect.Example.test/')).publicUrl, 'https://connect.example.test');
   assert.equal(new AppConfig(env('http://127.0.0.1:8080')).publicUrl, 'http://127.0.0.1:8080');
   assert.equal(new AppConfig({ ...baseEnv(1), PORT: '4100' }).publicUrl, 'http://127.0.0.1:4100');
+});
+
+test('GET /connect/ (with a slash) names the page files relative to that spelling', async () => {
+  const res = await get(on, '/connect/');
+  assert.equal(res.status, 200);
+  const files = [...(await res.text()).matchAll(/(?:href|src)="([^"]+)"/g)].map((m) => m[1]);
+  assert.deepEqual(files.sort(), ['page.css', 'page.js']);
+  for (const f of files) assert.equal((await fetch(new URL(f, `${on.url}/connect/`))).status, 200, f);
 });
 
 test('a session token is refused on the revoke route and the page routes need none', async () => {
