@@ -46,8 +46,9 @@ function firstProblem(e: ValidationError): string {
 }
 
 /**
- * PUBLIC_URL is pasted into links customers receive, so it must be a bare http(s) origin: a path, query or
- * fragment would silently produce broken or misleading links.
+ * PUBLIC_URL is the base of links customers receive (`{PUBLIC_URL}/connect#session=...`): an http(s) URL, with a
+ * path when the service is published under a prefix (https://hub.example.com/bitwarden-connect). A query, fragment
+ * or credentials would silently produce broken or misleading links, so they are refused. Trailing slashes go.
  */
 function parsePublicUrl(raw: string | undefined, port: number, problems: Problems): string {
   if (raw === undefined) return `http://127.0.0.1:${port}`;
@@ -58,11 +59,11 @@ function parsePublicUrl(raw: string | undefined, port: number, problems: Problem
     problems.add('PUBLIC_URL', 'must be an absolute http(s) URL');
     return '';
   }
-  const bare = (u.pathname === '/' || u.pathname === '') && !u.search && !u.hash && !u.username && !u.password;
-  if (!['http:', 'https:'].includes(u.protocol) || !bare || /[?#]/.test(raw)) {
-    problems.add('PUBLIC_URL', 'must be an http(s) origin such as https://connect.example.com (no path, query or fragment)');
+  if (!['http:', 'https:'].includes(u.protocol) || u.search || u.hash || u.username || u.password || /[?#]/.test(raw)) {
+    problems.add('PUBLIC_URL', 'must be an http(s) URL such as https://connect.example.com or https://hub.example.com/bitwarden-connect (no query, fragment or credentials)');
+    return '';
   }
-  return u.origin;
+  return u.origin + u.pathname.replace(/\/+$/, '');
 }
 
 const list = (raw: string): string[] =>
@@ -157,7 +158,7 @@ export class AppConfig {
   readonly webhookUrl: string;
   readonly webhookSecret: string;
   readonly demoPage: boolean;
-  /** The service's public origin (no trailing slash), the base of the hosted Connect page links. */
+  /** The service's public base URL: an origin, perhaps with a path prefix, no trailing slash. Hosted page links start with it. */
   readonly publicUrl: string;
   /** Serve /connect and /connect.js. */
   readonly connectPage: boolean;

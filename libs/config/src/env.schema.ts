@@ -99,7 +99,7 @@ export class EnvSchema {
   @IsOptional() @Transform(toBool) @IsBoolean(BOOL_MESSAGE)
   DEMO_PAGE = false;
 
-  /** The service's own public origin for hosted-page links; unset: http://127.0.0.1:{PORT} (checked by AppConfig). */
+  /** The service's own public base URL (origin, optional path prefix) for hosted-page links; unset: http://127.0.0.1:{PORT} (checked by AppConfig). */
   @IsOptional() @IsString()
   PUBLIC_URL?: string;
 
