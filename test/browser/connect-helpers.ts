@@ -3,7 +3,7 @@
 // are real loopback listeners: Chromium keeps pages it cannot place in an address space (Playwright-fulfilled
 // ones) from loading scripts from loopback, where the service runs in tests.
 import { existsSync } from 'node:fs';
-import { createServer, Server } from 'node:http';
+import { createServer, request, Server } from 'node:http';
 import { AddressInfo } from 'node:net';
 import { Browser, BrowserContext, chromium, Page } from 'playwright-core';
 import { Api } from '../support/stack';
@@ -56,6 +56,40 @@ export async function startHubPages(serviceUrl: () => string): Promise<HubPages>
 </script>`,
   );
   return { hub: hub.origin, stranger: stranger.origin, close: async () => (await hub.close(), await stranger.close()) };
+}
+
+export interface PrefixProxy {
+  origin: string;
+  /** Paths asked for outside the prefix (each answered 404), but the browser's own /favicon.ico. */
+  outside: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * The service published under a path prefix, as a gateway in front of it would: `{origin}{prefix}/x` is the
+ * service's `/x`, the prefix taken off; anything else is 404, and recorded. `target` is read per request, as with
+ * startHubPages.
+ */
+export async function startPrefixProxy(prefix: string, target: () => string): Promise<PrefixProxy> {
+  const outside: string[] = [];
+  const server: Server = createServer((req, res) => {
+    const url = req.url ?? '/';
+    if (!url.startsWith(`${prefix}/`)) {
+      // Chromium asks for /favicon.ico at the root by itself, whatever the page names.
+      if (url !== '/favicon.ico') outside.push(url);
+      return res.writeHead(404).end();
+    }
+    const t = new URL(target());
+    const upstream = request({ host: t.hostname, port: t.port, method: req.method, path: url.slice(prefix.length), headers: { ...req.headers, host: t.host } }, (up) => {
+      res.writeHead(up.statusCode ?? 502, up.headers);
+      up.pipe(res);
+    });
+    upstream.on('error', () => res.writeHead(502).end());
+    req.pipe(upstream);
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const origin = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return { origin, outside, close: () => new Promise<void>((r) => (server.closeAllConnections(), server.close(() => r()))) };
 }
 
 export const newContext = (browser: Browser): Promise<BrowserContext> => browser.newContext({ viewport: { width: 1000, height: 700 } });

@@ -6,11 +6,16 @@ import { join } from 'node:path';
 import { Browser, BrowserContext, Page } from 'playwright-core';
 import { SimulatorHandle } from '@app/simulator';
 import { Api, resetStores, SELF, startApi, startSim, US, withPg } from '../support/stack';
-import { fillKey, HubPages, launch, newContext, newSession, NO_CHROMIUM, openFromHub, outcome, startHubPages } from './connect-helpers';
+import { fillKey, HubPages, launch, newContext, newSession, NO_CHROMIUM, openFromHub, outcome, PrefixProxy, startHubPages, startPrefixProxy } from './connect-helpers';
 
 const RETURN_ORIGIN = 'https://hub-return.test';
+const PREFIX = '/bitwarden-connect';
 let sim: SimulatorHandle;
 let api: Api;
+/** The service published under PREFIX (PUBLIC_URL {proxy}/bitwarden-connect), and a hub page loading it from there. */
+let prefixed: Api;
+let proxy: PrefixProxy;
+let prefixHub: HubPages;
 let browser: Browser;
 let context: BrowserContext;
 let pages: HubPages;
@@ -24,6 +29,9 @@ before(async () => {
   sim = await startSim();
   pages = await startHubPages(() => api.url);
   api = await startApi(sim.port, { CORS_ORIGINS: `${pages.hub},${RETURN_ORIGIN}` });
+  proxy = await startPrefixProxy(PREFIX, () => prefixed.url);
+  prefixHub = await startHubPages(() => proxy.origin + PREFIX);
+  prefixed = await startApi(sim.port, { CORS_ORIGINS: prefixHub.hub, PUBLIC_URL: proxy.origin + PREFIX });
   browser = await launch();
   context = await newContext(browser);
   shots = mkdtempSync(join(tmpdir(), 'bwc-connect-shots-'));
@@ -33,7 +41,10 @@ after(async () => {
   await context?.close();
   await browser?.close();
   await api?.close();
+  await prefixed?.close();
+  await proxy?.close();
   await pages?.close();
+  await prefixHub?.close();
   await sim?.close();
   await resetStores();
   rmSync(shots, { recursive: true, force: true });
@@ -67,6 +78,51 @@ test('linked through connect.js from an allowed hub origin: the Promise resolves
   const listed = await api.call('GET', `/v1/accounts?ownerId=${ownerId}`);
   assert.deepEqual(listed.body.data.map((a: { id: string }) => a.id), [account.id]);
   await hub.close();
+});
+
+test('behind a path prefix: connect.js opens {PUBLIC_URL}/connect, the page calls the API under the prefix, the Promise resolves', opts, async () => {
+  const ownerId = nextOwner();
+  const org = sim.createOrg({ realm: 'us' });
+  const s = await newSession(prefixed, { ownerId });
+  assert.equal(s.url, `${proxy.origin}${PREFIX}/connect#session=${s.token}`);
+  const asked: string[] = [];
+  const onRequest = (r: { url(): string }) => r.url().startsWith(proxy.origin) && asked.push(new URL(r.url()).pathname);
+  context.on('request', onRequest);
+  try {
+    const { hub, popup } = await openFromHub(context, prefixHub.hub, s.token);
+    assert.equal(new URL(popup.url()).pathname, `${PREFIX}/connect`);
+    await fillKey(popup, org.clientId, org.clientSecret);
+    await Promise.all([popup.waitForEvent('close', { timeout: 15000 }), popup.click('#submit')]);
+    await hub.waitForFunction(() => (globalThis as any).outcome !== null, undefined, { timeout: 5000 });
+    const { account } = await outcome(hub);
+    assert.equal(account.ownerId, ownerId);
+    await hub.close();
+  } finally {
+    context.off('request', onRequest);
+  }
+  for (const p of ['/connect.js', '/connect', '/connect/page.js', '/connect/page.css', '/v1/connect-sessions/current', '/v1/accounts']) {
+    assert.ok(asked.includes(PREFIX + p), `${PREFIX}${p} asked for: ${asked.join(' ')}`);
+  }
+  assert.deepEqual(proxy.outside, [], 'nothing asked for outside the prefix');
+});
+
+test('behind a path prefix, at /connect/ with a slash, an edit session loads its account and re-links it', opts, async () => {
+  const ownerId = nextOwner();
+  const org = sim.createOrg({ realm: 'us' });
+  const linked = await prefixed.call('POST', '/v1/accounts', { ownerId, ...US, clientId: org.clientId, clientSecret: org.clientSecret });
+  assert.equal(linked.status, 201, JSON.stringify(linked.body));
+  const secret = sim.rotateKey(org.id);
+  const s = await newSession(prefixed, { ownerId, accountId: linked.body.id });
+  const page = await context.newPage();
+  await page.goto(`${proxy.origin}${PREFIX}/connect/#session=${s.token}`);
+  await page.locator('#screen-form:not([hidden])').waitFor({ timeout: 10000 });
+  assert.equal(await page.inputValue('#client-id'), org.clientId, 'the account was read under the prefix');
+  await page.fill('#client-secret', secret);
+  await page.click('#submit');
+  await page.locator('#screen-done:not([hidden])').waitFor({ timeout: 10000 });
+  assert.equal((await prefixed.call('GET', `/v1/accounts/${linked.body.id}`)).body.secretLast4, secret.slice(-4));
+  assert.deepEqual(proxy.outside, [], 'nothing asked for outside the prefix');
+  await page.close();
 });
 
 test('a message from another origin is ignored by connect.js; closing the popup rejects with code closed', opts, async () => {

@@ -56,3 +56,85 @@ test('a malformed ENCRYPTION_KEYS is named once with the other bad variables, an
     }
   }
 });
+
+/** The ConfigError of an environment, or a failure if it starts. */
+function configError(env: Record<string, string>): ConfigError {
+  try {
+    new AppConfig(env);
+  } catch (e) {
+    assert.ok(e instanceof ConfigError, String(e));
+    return e;
+  }
+  return assert.fail(`expected a ConfigError for ${JSON.stringify(env)}`);
+}
+
+const timesNamed = (message: string, name: string) => message.split(new RegExp(`\\b${name}\\b`)).length - 1;
+
+test('each bad variable is named once, with its most basic problem: missing, then type, then range', () => {
+  const e = configError({
+    ENCRYPTION_KEYS: '',
+    SERVICE_API_KEYS: 'hub:short,other:short',
+    PORT: 'abc',
+    LOG_LEVEL: 'loud',
+    IDENTITY_RATE_LIMIT_PER_MINUTE: '0',
+    WORKER_LOCK_MS: '1',
+  });
+  assert.deepEqual(e.problems.sort(), [
+    'ENCRYPTION_KEYS is required (id:base64 entries)',
+    'IDENTITY_RATE_LIMIT_PER_MINUTE must not be less than 1',
+    'LOG_LEVEL must be one of the following values: fatal, error, warn, info, debug, trace, silent',
+    'PORT must be an integer number',
+    'SERVICE_API_KEYS entry 1 must be name:key with a key of 32+ characters',
+    'WORKER_LOCK_MS must not be less than 2000',
+  ]);
+  for (const name of ['ENCRYPTION_KEYS', 'SERVICE_API_KEYS', 'PORT', 'LOG_LEVEL', 'IDENTITY_RATE_LIMIT_PER_MINUTE', 'WORKER_LOCK_MS']) {
+    assert.equal(timesNamed(e.message, name), 1, `${name} once in: ${e.message}`);
+  }
+});
+
+test('an integer variable takes decimal digits only', () => {
+  for (const bad of ['0x10', '1e3', '1.5', '12abc', '-']) {
+    assert.deepEqual(configError({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, PORT: bad }).problems, ['PORT must be an integer number'], bad);
+  }
+  assert.deepEqual(configError({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, PORT: '70000' }).problems, ['PORT must not be greater than 65535']);
+  assert.equal(new AppConfig({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, PORT: ' 8080 ' }).port, 8080);
+});
+
+test('WORKER_LOCK_MS is compared with OUTBOUND_TIMEOUT_MS only when both are valid', () => {
+  assert.deepEqual(configError({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, WORKER_LOCK_MS: '5000', OUTBOUND_TIMEOUT_MS: '6000' }).problems, [
+    'WORKER_LOCK_MS must be longer than OUTBOUND_TIMEOUT_MS',
+  ]);
+  assert.deepEqual(configError({ ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC, OUTBOUND_TIMEOUT_MS: 'soon' }).problems, ['OUTBOUND_TIMEOUT_MS must be an integer number']);
+});
+
+test('CONNECT_PAGE and DEMO_PAGE take the usual spellings of a switch, any case, and refuse anything else', () => {
+  const base = { ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC };
+  for (const on of ['true', 'TRUE', ' True ', '1', 'yes', 'YES', 'on', 'On']) {
+    assert.equal(new AppConfig({ ...base, CONNECT_PAGE: on }).connectPage, true, on);
+    assert.equal(new AppConfig({ ...base, DEMO_PAGE: on }).demoPage, true, on);
+  }
+  for (const off of ['false', 'FALSE', '0', 'no', 'No', 'off', 'OFF ']) {
+    assert.equal(new AppConfig({ ...base, CONNECT_PAGE: off }).connectPage, false, off);
+    assert.equal(new AppConfig({ ...base, DEMO_PAGE: off }).demoPage, false, off);
+  }
+  assert.equal(new AppConfig(base).connectPage, true, 'CONNECT_PAGE defaults to on');
+  assert.equal(new AppConfig(base).demoPage, false, 'DEMO_PAGE defaults to off');
+  for (const bad of ['banana', 'enabled', '2', 'y', 'toString']) {
+    assert.deepEqual(configError({ ...base, CONNECT_PAGE: bad, DEMO_PAGE: bad }).problems.sort(), [
+      'CONNECT_PAGE must be true or false (1/0, yes/no and on/off are taken too)',
+      'DEMO_PAGE must be true or false (1/0, yes/no and on/off are taken too)',
+    ], bad);
+  }
+});
+
+test('CORS_ORIGINS entries are reduced to origins; an entry that is no http(s) origin is refused', () => {
+  const base = { ENCRYPTION_KEYS: KEY, SERVICE_API_KEYS: SVC };
+  const c = new AppConfig({ ...base, CORS_ORIGINS: ' https://Hub.Example.com/ , http://localhost:5173,https://hub.example.com:443,,http://[::1]:8080/' });
+  assert.deepEqual(c.corsOrigins, ['https://hub.example.com', 'http://localhost:5173', 'http://[::1]:8080']);
+  for (const bad of ['not a url', 'hub.example.com', 'ftp://hub.example.com', 'https://hub.example.com/app', 'https://hub.example.com/?', 'https://hub.example.com#x', 'https://u:p@hub.example.com', '*', 'null']) {
+    const e = configError({ ...base, CORS_ORIGINS: `https://ok.example.com,${bad}` });
+    assert.equal(e.problems.length, 1, e.message);
+    assert.match(e.problems[0], /^CORS_ORIGINS entry 2 .* must be an http\(s\) origin/, bad);
+    assert.equal(timesNamed(e.message, 'CORS_ORIGINS'), 1, e.message);
+  }
+});

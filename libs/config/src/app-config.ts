@@ -1,5 +1,5 @@
 import { plainToInstance } from 'class-transformer';
-import { validateSync } from 'class-validator';
+import { ValidationError, validateSync } from 'class-validator';
 import { EnvSchema } from './env.schema';
 
 export interface ServiceKey {
@@ -15,23 +15,55 @@ export class ConfigError extends Error {
 }
 
 /**
- * PUBLIC_URL is pasted into links customers receive, so it must be a bare http(s) origin: a path, query or
- * fragment would silently produce broken or misleading links.
+ * One problem per variable, first found first kept: a variable that is both missing and malformed, or out of two
+ * bounds at once, is named once with the most basic of its problems.
  */
-function parsePublicUrl(raw: string | undefined, port: number, problems: string[]): string {
+class Problems {
+  private readonly byName = new Map<string, string>();
+
+  add(name: string, problem: string): void {
+    if (!this.byName.has(name)) this.byName.set(name, `${name} ${problem}`);
+  }
+
+  has(name: string): boolean {
+    return this.byName.has(name);
+  }
+
+  get list(): string[] {
+    return [...this.byName.values()];
+  }
+}
+
+/** class-validator constraint names, most basic first: missing, then type, then format, then range. */
+const CONSTRAINT_ORDER = ['isDefined', 'isNotEmpty', 'isString', 'isInt', 'isBoolean', 'isIn', 'matches', 'min', 'max'];
+
+/** The one problem kept of a variable's failed constraints, without the variable's name (class-validator adds it). */
+function firstProblem(e: ValidationError): string {
+  const constraints = e.constraints ?? {};
+  const key = CONSTRAINT_ORDER.find((k) => k in constraints) ?? Object.keys(constraints)[0];
+  const message = key ? constraints[key] : 'is invalid';
+  return message.startsWith(`${e.property} `) ? message.slice(e.property.length + 1) : message;
+}
+
+/**
+ * PUBLIC_URL is the base of links customers receive (`{PUBLIC_URL}/connect#session=...`): an http(s) URL, with a
+ * path when the service is published under a prefix (https://hub.example.com/bitwarden-connect). A query, fragment
+ * or credentials would silently produce broken or misleading links, so they are refused. Trailing slashes go.
+ */
+function parsePublicUrl(raw: string | undefined, port: number, problems: Problems): string {
   if (raw === undefined) return `http://127.0.0.1:${port}`;
   let u: URL;
   try {
     u = new URL(raw);
   } catch {
-    problems.push('PUBLIC_URL must be an absolute http(s) URL');
+    problems.add('PUBLIC_URL', 'must be an absolute http(s) URL');
     return '';
   }
-  const bare = (u.pathname === '/' || u.pathname === '') && !u.search && !u.hash && !u.username && !u.password;
-  if (!['http:', 'https:'].includes(u.protocol) || !bare || /[?#]/.test(raw)) {
-    problems.push('PUBLIC_URL must be an http(s) origin such as https://connect.example.com (no path, query or fragment)');
+  if (!['http:', 'https:'].includes(u.protocol) || u.search || u.hash || u.username || u.password || /[?#]/.test(raw)) {
+    problems.add('PUBLIC_URL', 'must be an http(s) URL such as https://connect.example.com or https://hub.example.com/bitwarden-connect (no query, fragment or credentials)');
+    return '';
   }
-  return u.origin;
+  return u.origin + u.pathname.replace(/\/+$/, '');
 }
 
 const list = (raw: string): string[] =>
@@ -40,15 +72,39 @@ const list = (raw: string): string[] =>
     .map((s) => s.trim())
     .filter(Boolean);
 
-function parseServiceKeys(raw: string, problems: string[]): ServiceKey[] {
+/**
+ * CORS_ORIGINS entries are compared with what browsers send (the Origin header, location.origin): scheme, host and
+ * port, nothing more. Each entry is reduced to that spelling here, so `https://Hub.example.com/` and
+ * `https://hub.example.com:443` mean https://hub.example.com everywhere; what is no origin at all is refused.
+ */
+function parseCorsOrigins(raw: string, problems: Problems): string[] {
+  const origins: string[] = [];
+  for (const [i, entry] of list(raw).entries()) {
+    let u: URL | null = null;
+    try {
+      u = new URL(entry);
+    } catch {
+      u = null;
+    }
+    const bare = u && (u.pathname === '/' || u.pathname === '') && !u.search && !u.hash && !u.username && !u.password && !/[?#]/.test(entry);
+    if (!u || !['http:', 'https:'].includes(u.protocol) || !bare) {
+      problems.add('CORS_ORIGINS', `entry ${i + 1} (${JSON.stringify(entry)}) must be an http(s) origin such as https://hub.example.com (no path, query or fragment)`);
+      return [];
+    }
+    if (!origins.includes(u.origin)) origins.push(u.origin);
+  }
+  return origins;
+}
+
+function parseServiceKeys(raw: string, problems: Problems): ServiceKey[] {
   const keys = list(raw).map((entry, i) => {
     const at = entry.indexOf(':');
     const name = at > 0 ? entry.slice(0, at) : '';
     const key = at > 0 ? entry.slice(at + 1) : '';
-    if (!name || key.length < 32) problems.push(`SERVICE_API_KEYS entry ${i + 1} must be name:key with a key of 32+ characters`);
+    if (!name || key.length < 32) problems.add('SERVICE_API_KEYS', `entry ${i + 1} must be name:key with a key of 32+ characters`);
     return { name, key };
   });
-  if (!keys.length) problems.push('SERVICE_API_KEYS is required (name:key entries)');
+  if (!keys.length) problems.add('SERVICE_API_KEYS', 'is required (name:key entries)');
   return keys;
 }
 
@@ -64,11 +120,11 @@ function encryptionKeysProblem(raw: string): string | null {
     const at = entry.indexOf(':');
     const id = at > 0 ? entry.slice(0, at) : '';
     const b64 = at > 0 ? entry.slice(at + 1).trim() : '';
-    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) return `ENCRYPTION_KEYS entry ${i + 1} must be id:base64key with an id of 1-32 characters A-Z a-z 0-9 _ -`;
-    if (ids.has(id)) return `ENCRYPTION_KEYS entry ${i + 1} repeats key id "${id}"`;
+    if (!/^[A-Za-z0-9_-]{1,32}$/.test(id)) return `entry ${i + 1} must be id:base64key with an id of 1-32 characters A-Z a-z 0-9 _ -`;
+    if (ids.has(id)) return `entry ${i + 1} repeats key id "${id}"`;
     ids.add(id);
     const bytes = /^[A-Za-z0-9+/_-]+={0,2}$/.test(b64) ? Buffer.from(b64.replace(/-/g, '+').replace(/_/g, '/'), 'base64') : null;
-    if (!bytes || bytes.length !== 32) return `ENCRYPTION_KEYS entry ${i + 1} (key id "${id}") must be base64 of exactly 32 bytes`;
+    if (!bytes || bytes.length !== 32) return `entry ${i + 1} (key id "${id}") must be base64 of exactly 32 bytes`;
   }
   return null;
 }
@@ -97,11 +153,12 @@ export class AppConfig {
   readonly proxyMaxBodyBytes: number;
   readonly proxyBudgetWaitMs: number;
   readonly logLevel: string;
+  /** CORS_ORIGINS as browsers spell origins (scheme://host[:port], no trailing slash, default port left out). */
   readonly corsOrigins: string[];
   readonly webhookUrl: string;
   readonly webhookSecret: string;
   readonly demoPage: boolean;
-  /** The service's public origin (no trailing slash), the base of the hosted Connect page links. */
+  /** The service's public base URL: an origin, perhaps with a path prefix, no trailing slash. Hosted page links start with it. */
   readonly publicUrl: string;
   /** Serve /connect and /connect.js. */
   readonly connectPage: boolean;
@@ -121,20 +178,22 @@ export class AppConfig {
   constructor(env: Record<string, string | undefined>, opts: { serviceKeys?: boolean } = {}) {
     const clean = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
     const parsed = plainToInstance(EnvSchema, clean, { exposeDefaultValues: true });
-    const problems = validateSync(parsed, { whitelist: false }).map(
-      (e) => `${e.property} ${Object.values(e.constraints ?? {}).join(', ')}`,
-    );
-    if (parsed.ENCRYPTION_KEYS) {
+    const problems = new Problems();
+    for (const e of validateSync(parsed, { whitelist: false })) problems.add(e.property, firstProblem(e));
+    if (parsed.ENCRYPTION_KEYS && !problems.has('ENCRYPTION_KEYS')) {
       const keysProblem = encryptionKeysProblem(parsed.ENCRYPTION_KEYS);
-      if (keysProblem) problems.push(keysProblem);
+      if (keysProblem) problems.add('ENCRYPTION_KEYS', keysProblem);
     }
     const needsKeys = opts.serviceKeys !== false;
-    if (needsKeys && !parsed.SERVICE_API_KEYS) problems.push('SERVICE_API_KEYS is required (name:key entries)');
-    const serviceKeys = parsed.SERVICE_API_KEYS ? parseServiceKeys(parsed.SERVICE_API_KEYS, problems) : [];
-    if (parsed.WEBHOOK_URL && !parsed.WEBHOOK_SECRET) problems.push('WEBHOOK_SECRET is required when WEBHOOK_URL is set');
-    if (parsed.WORKER_LOCK_MS <= parsed.OUTBOUND_TIMEOUT_MS) problems.push('WORKER_LOCK_MS must be longer than OUTBOUND_TIMEOUT_MS');
+    if (needsKeys && !parsed.SERVICE_API_KEYS) problems.add('SERVICE_API_KEYS', 'is required (name:key entries)');
+    const serviceKeys = parsed.SERVICE_API_KEYS && !problems.has('SERVICE_API_KEYS') ? parseServiceKeys(parsed.SERVICE_API_KEYS, problems) : [];
+    if (parsed.WEBHOOK_URL && !parsed.WEBHOOK_SECRET) problems.add('WEBHOOK_SECRET', 'is required when WEBHOOK_URL is set');
+    if (!problems.has('WORKER_LOCK_MS') && !problems.has('OUTBOUND_TIMEOUT_MS') && parsed.WORKER_LOCK_MS <= parsed.OUTBOUND_TIMEOUT_MS) {
+      problems.add('WORKER_LOCK_MS', 'must be longer than OUTBOUND_TIMEOUT_MS');
+    }
     const publicUrl = parsePublicUrl(parsed.PUBLIC_URL, parsed.PORT, problems);
-    if (problems.length) throw new ConfigError(problems);
+    const corsOrigins = problems.has('CORS_ORIGINS') ? [] : parseCorsOrigins(parsed.CORS_ORIGINS, problems);
+    if (problems.list.length) throw new ConfigError(problems.list);
 
     this.port = parsed.PORT;
     this.databaseUrl = parsed.DATABASE_URL;
@@ -155,7 +214,7 @@ export class AppConfig {
     this.proxyMaxBodyBytes = parsed.PROXY_MAX_BODY_BYTES;
     this.proxyBudgetWaitMs = parsed.PROXY_BUDGET_WAIT_MS;
     this.logLevel = parsed.LOG_LEVEL;
-    this.corsOrigins = list(parsed.CORS_ORIGINS);
+    this.corsOrigins = corsOrigins;
     this.webhookUrl = parsed.WEBHOOK_URL;
     this.webhookSecret = parsed.WEBHOOK_SECRET;
     this.demoPage = parsed.DEMO_PAGE;

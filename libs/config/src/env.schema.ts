@@ -1,9 +1,22 @@
 import { Transform } from 'class-transformer';
 import { IsBoolean, IsIn, IsInt, IsNotEmpty, IsOptional, IsString, Matches, Max, Min } from 'class-validator';
 
-const toInt = ({ value }: { value: unknown }) => (value === undefined || value === '' ? undefined : Number(value));
-const toBool = ({ value }: { value: unknown }) =>
-  value === undefined || value === '' ? undefined : value === true || value === 'true' || value === '1';
+/** Decimal digits only: `0x10`, `1e3` or `12abc` are no integer a person meant, so they fail as one. */
+const toInt = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  return typeof value === 'string' && !/^\s*[+-]?\d+\s*$/.test(value) ? Number.NaN : Number(value);
+};
+const BOOLEANS = new Map<string, boolean>([
+  ['true', true], ['1', true], ['yes', true], ['on', true],
+  ['false', false], ['0', false], ['no', false], ['off', false],
+]);
+/** The usual spellings of a switch, any case; anything else stays as it is and fails IsBoolean (never a silent off). */
+const toBool = ({ value }: { value: unknown }) => {
+  if (value === undefined || value === '') return undefined;
+  if (typeof value !== 'string') return value;
+  return BOOLEANS.get(value.trim().toLowerCase()) ?? value;
+};
+const BOOL_MESSAGE = { message: 'must be true or false (1/0, yes/no and on/off are taken too)' };
 
 /** Every environment variable the service reads, with its default (docs/API.md, "Configuration"). */
 export const DEFAULT_DATABASE_URL = 'postgres://postgres@127.0.0.1:5432/bitwarden_connect';
@@ -83,14 +96,14 @@ export class EnvSchema {
   @IsOptional() @IsString()
   WEBHOOK_SECRET = '';
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional() @Transform(toBool) @IsBoolean(BOOL_MESSAGE)
   DEMO_PAGE = false;
 
-  /** The service's own public origin for hosted-page links; unset: http://127.0.0.1:{PORT} (checked by AppConfig). */
+  /** The service's own public base URL (origin, optional path prefix) for hosted-page links; unset: http://127.0.0.1:{PORT} (checked by AppConfig). */
   @IsOptional() @IsString()
   PUBLIC_URL?: string;
 
-  @IsOptional() @Transform(toBool) @IsBoolean()
+  @IsOptional() @Transform(toBool) @IsBoolean(BOOL_MESSAGE)
   CONNECT_PAGE = true;
 
   @IsOptional() @Transform(toInt) @IsInt() @Min(100) @Max(120000)

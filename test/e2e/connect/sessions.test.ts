@@ -7,7 +7,15 @@ import { assertError, newOwner } from '../e2e-helpers';
 const HUB = 'https://hub.example.test';
 let sim: SimulatorHandle;
 let api: Api;
-useStack((s) => ({ sim, api } = s), { PUBLIC_URL: 'https://connect.example.test', CORS_ORIGINS: `${HUB},http://localhost:5173` });
+let apis: Record<string, Api>;
+useStack(
+  {
+    env: { PUBLIC_URL: 'https://connect.example.test', CORS_ORIGINS: `${HUB},http://localhost:5173` },
+    // The same origins as an operator might type them: a trailing slash, capitals, the default port.
+    apis: { spelled: { CORS_ORIGINS: 'https://Hub.Example.test/, http://localhost:5173/,https://hub.example.test:443' } },
+  },
+  (s) => ({ sim, api, apis } = s),
+);
 
 const bearer = (token: string) => ({ authorization: `Bearer ${token}` });
 const newSession = async (body: Record<string, unknown>) => {
@@ -118,4 +126,18 @@ test('an expired session answers 401', async () => {
   await withPg((pg) => pg.query(`UPDATE connect_sessions SET expires_at = now() - interval '1 second' WHERE id = $1`, [s.id]));
   assertError(await api.call('GET', '/v1/connect-sessions/current', undefined, bearer(s.token)), 401, 'unauthorized');
   assertError(await api.call('POST', '/v1/accounts', { ...US, clientId: 'organization.x', clientSecret: 'y' }, bearer(s.token)), 401, 'unauthorized');
+});
+
+test('CORS_ORIGINS entries are used as origins everywhere: CORS, returnUrl and allowedOrigins', async () => {
+  const spelled = apis.spelled;
+  const res = await spelled.call('POST', '/v1/connect-sessions', { ownerId: newOwner('cors'), returnUrl: `${HUB}/done` });
+  assert.equal(res.status, 201, JSON.stringify(res.body));
+  const preflight = await fetch(`${spelled.url}/v1/connect-sessions/current`, {
+    method: 'OPTIONS',
+    headers: { origin: HUB, 'access-control-request-method': 'GET', 'access-control-request-headers': 'authorization' },
+  });
+  assert.equal(preflight.headers.get('access-control-allow-origin'), HUB);
+  const current = await spelled.call('GET', '/v1/connect-sessions/current', undefined, bearer(res.body.token));
+  assert.equal(current.status, 200);
+  assert.deepEqual(current.body.allowedOrigins, [HUB, 'http://localhost:5173'], 'as the page compares them with location.origin');
 });

@@ -1,6 +1,6 @@
-import { Controller, Get, Res } from '@nestjs/common';
+import { Controller, Get, Req, Res } from '@nestjs/common';
 import { ApiExcludeController } from '@nestjs/swagger';
-import { Response } from 'express';
+import { Request, Response } from 'express';
 import { AppError } from '@app/common';
 import { AppConfig } from '@app/config';
 import { Public } from '../common/auth';
@@ -14,9 +14,11 @@ import { Asset, CONNECT_PAGE_CSP, loadConnectAssets } from './connect-assets';
 @Public()
 @Controller()
 export class ConnectPageController {
-  private readonly assets = loadConnectAssets();
+  private readonly assets: ReturnType<typeof loadConnectAssets>;
 
-  constructor(private readonly config: AppConfig) {}
+  constructor(private readonly config: AppConfig) {
+    this.assets = loadConnectAssets(config.publicUrl);
+  }
 
   private send(res: Response, asset: Asset, cache: string): void {
     if (!this.config.connectPage) throw new AppError('not_found', 'Not found.');
@@ -26,10 +28,11 @@ export class ConnectPageController {
   }
 
   @Get('connect')
-  page(@Res() res: Response): void {
+  page(@Req() req: Request, @Res() res: Response): void {
     // connect.js talks to this window through window.opener, which a same-origin COOP (helmet's default) would cut.
     res.setHeader('Cross-Origin-Opener-Policy', 'unsafe-none');
-    this.send(res, this.assets.page, 'no-store');
+    // The page's files are named relative to it; /connect/ puts it one level lower than /connect.
+    this.send(res, req.path.endsWith('/') ? this.assets.pageInDirectory : this.assets.page, 'no-store');
   }
 
   @Get('connect/page.js')

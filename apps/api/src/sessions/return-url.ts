@@ -5,19 +5,10 @@ const LOOPBACK = new Set(['localhost', '127.0.0.1']);
 const invalid = (problem: string) =>
   new AppError('validation_failed', `returnUrl ${problem}.`, { fields: { returnUrl: problem } });
 
-/** An origin as the browser spells it (scheme://host[:port]), or null; used to compare CORS_ORIGINS entries. */
-export function originOf(raw: string): string | null {
-  try {
-    const o = new URL(raw).origin;
-    return o === 'null' ? null : o;
-  } catch {
-    return null;
-  }
-}
-
 /**
  * The hosted page navigates the customer to returnUrl, so it is an open redirect unless it is pinned to the hub:
- * its origin must be one the operator already trusts for sessions (CORS_ORIGINS), and plain http only on loopback.
+ * its origin must be one the operator already trusts for sessions (CORS_ORIGINS, which AppConfig has reduced to
+ * origins), and plain http only on loopback.
  */
 export function checkReturnUrl(raw: string, allowedOrigins: string[]): string {
   let u: URL;
@@ -29,7 +20,7 @@ export function checkReturnUrl(raw: string, allowedOrigins: string[]): string {
   const secure = u.protocol === 'https:' || (u.protocol === 'http:' && LOOPBACK.has(u.hostname));
   if (!secure) throw invalid('must be https (http only on localhost or 127.0.0.1)');
   if (u.username || u.password) throw invalid('must not contain a user name or password');
-  if (!allowedOrigins.map(originOf).includes(u.origin)) throw invalid('must be on an origin listed in CORS_ORIGINS');
+  if (!allowedOrigins.includes(u.origin)) throw invalid('must be on an origin listed in CORS_ORIGINS');
   // Kept as the hub wrote it (a fragment too: the page only adds its query parameters before navigating).
   return raw;
 }

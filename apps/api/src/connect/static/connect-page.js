@@ -8,6 +8,10 @@
     eu: { apiBaseUrl: 'https://api.bitwarden.eu', identityBaseUrl: 'https://identity.bitwarden.eu' },
   };
   var LINKED = 'bitwarden-connect:linked';
+  // The service's base URL, PUBLIC_URL as the browser reached it: this script is {base}/connect/page.js. API paths
+  // are resolved against it, so a service published under a path prefix keeps its calls inside that prefix.
+  var SCRIPT = document.currentScript;
+  var BASE = SCRIPT && SCRIPT.src ? new URL('../', SCRIPT.src) : new URL('.', location.href);
   var $ = function (id) { return document.getElementById(id); };
 
   // Where each API field's problem is shown. URL fields go to the region choice or the server URL, wherever the
@@ -54,7 +58,7 @@
     var headers = { authorization: 'Bearer ' + token, accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     for (var k in extraHeaders || {}) headers[k] = extraHeaders[k];
-    return fetch(path, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' })
+    return fetch(new URL(path, BASE).href, { method: method, headers: headers, body: body === undefined ? undefined : JSON.stringify(body), credentials: 'omit', cache: 'no-store' })
       .catch(function () {
         throw new ApiError(0, { error: { message: 'The service could not be reached. Check your connection and try again.' } });
       })
@@ -168,11 +172,11 @@
     // One key per submit: a retried network request is answered once; a new click is a new attempt.
     var headers = { 'idempotency-key': crypto.randomUUID() };
     if (editing) {
-      request = call('PUT', '/v1/accounts/' + encodeURIComponent(editing.id) + '/credentials', body, headers);
+      request = call('PUT', 'v1/accounts/' + encodeURIComponent(editing.id) + '/credentials', body, headers);
     } else {
       var label = $('label').value.trim();
       body.label = label ? label : null;
-      request = call('POST', '/v1/accounts', body, headers);
+      request = call('POST', 'v1/accounts', body, headers);
     }
     setBusy(true);
     request.then(done, function (err) {
@@ -231,7 +235,7 @@
     var radios = document.querySelectorAll('input[name="region"]');
     for (var i = 0; i < radios.length; i++) radios[i].addEventListener('change', function () { setRegion(region()); });
     $('connect-form').addEventListener('submit', submit);
-    call('GET', '/v1/connect-sessions/current')
+    call('GET', 'v1/connect-sessions/current')
       .then(function (s) {
         session = s;
         if (!s.accountId) {
@@ -239,7 +243,7 @@
           setBusy(false);
           return show('screen-form');
         }
-        return call('GET', '/v1/accounts/' + encodeURIComponent(s.accountId)).then(function (account) {
+        return call('GET', 'v1/accounts/' + encodeURIComponent(s.accountId)).then(function (account) {
           startEdit(account);
           show('screen-form');
         });

@@ -1,13 +1,17 @@
 // bitwarden-connect's embedding script for hub pages:
-//   <script src="https://<bitwarden-connect>/connect.js"></script>
+//   <script src="{PUBLIC_URL}/connect.js"></script>
 //   BitwardenConnect.open({ sessionToken }).then((account) => ..., (err) => err.code === 'closed' | 'blocked')
 // Call open() straight from a click handler (or within a few seconds of one), or the browser blocks the popup.
 (function () {
   'use strict';
   var LINKED = 'bitwarden-connect:linked';
+  var PUBLIC_URL = '{{PUBLIC_URL}}'; // filled in by the service
   var script = document.currentScript;
-  // The service is wherever this script came from; only that origin's page can report a linked account.
-  var SERVICE = new URL(script && script.src ? script.src : location.href).origin;
+  // The service is wherever this script came from: {base}/connect.js, so its page is {base}/connect, path prefix and
+  // all (PUBLIC_URL where the browser cannot tell). Only that origin's page can report a linked account.
+  var BASE = script && script.src ? new URL('.', script.src) : new URL(PUBLIC_URL + '/');
+  var PAGE = new URL('connect', BASE).href;
+  var SERVICE = BASE.origin;
 
   function fail(code, message) {
     var e = new Error(message);
@@ -19,7 +23,7 @@
     var token = options && options.sessionToken;
     return new Promise(function (resolve, reject) {
       if (typeof token !== 'string' || !token) return reject(fail('invalid_session', 'BitwardenConnect.open needs { sessionToken }.'));
-      var url = SERVICE + '/connect#session=' + encodeURIComponent(token) + '&origin=' + encodeURIComponent(location.origin);
+      var url = PAGE + '#session=' + encodeURIComponent(token) + '&origin=' + encodeURIComponent(location.origin);
       var w = 520;
       var h = 760;
       var left = Math.max(0, (window.screenX || 0) + ((window.outerWidth || w) - w) / 2);
