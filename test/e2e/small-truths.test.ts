@@ -79,6 +79,22 @@ test('unknown fields are refused on every route, also where a route takes no bod
   assert.equal((await api.call('DELETE', `/v1/accounts/${id}`)).status, 204);
 });
 
+test('ids that cannot be decoded are not found (owner ids are validated); an empty cursor is no cursor this service issued', async () => {
+  for (const path of ['/v1/accounts/%zz', '/v1/accounts/%E0%A4%A/events']) {
+    const res = await api.call('GET', path);
+    assert.equal(res.status, 404, path);
+    assert.equal(res.body.error.code, 'not_found');
+  }
+  const revoke = await api.call('DELETE', '/v1/connect-sessions/%zz');
+  assert.equal(revoke.status, 404);
+  const owner = await api.call('DELETE', '/v1/owners/%zz');
+  assert.equal(owner.status, 400);
+  assert.ok(owner.body.error.fields?.ownerId);
+  const list = await api.call('GET', '/v1/accounts?cursor=');
+  assert.equal(list.status, 400);
+  assert.ok(list.body.error.fields?.cursor);
+});
+
 test('url_not_allowed names the field of the refused host (both, when they share it)', async () => {
   const shared = await api.call('POST', '/v1/accounts', {
     ownerId: 'truths',

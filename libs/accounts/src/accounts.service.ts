@@ -157,7 +157,7 @@ export class AccountsService {
       flavor: q.flavor,
       organizationId: q.organizationId?.toLowerCase(),
       limit: limit + 1,
-      after: q.cursor ? decodeCursor(q.cursor) : undefined,
+      after: q.cursor !== undefined ? decodeCursor(q.cursor) : undefined,
     });
     const page = rows.slice(0, limit);
     const last = page[page.length - 1];

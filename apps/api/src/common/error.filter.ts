@@ -42,6 +42,12 @@ export class ErrorFilter implements ExceptionFilter {
 
   private toAppError(e: unknown, req: Request): AppError {
     if (e instanceof AppError) return e;
+    if (/Failed to decode param/.test((e as Error | undefined)?.message ?? '')) {
+      // A bad percent-escape in a path parameter: an id that cannot even be decoded is not found, as any malformed
+      // id is; an owner id is validated (offboarding an unknown owner is a success, so "not found" would mislead).
+      if (req.path.startsWith('/v1/owners/')) return new AppError('validation_failed', 'The request is not valid: check ownerId.', { fields: { ownerId: 'is not a valid owner id' } });
+      return new AppError('not_found', BY_STATUS[404][1]);
+    }
     if (e instanceof HttpException) {
       const status = e.getStatus();
       const [code, message] = BY_STATUS[status] ?? ['internal_error', 'Something went wrong on our side.'];
