@@ -1,5 +1,6 @@
 import { Controller, Get, Req, Res } from '@nestjs/common';
-import { ApiExcludeController } from '@nestjs/swagger';
+import { ApiExcludeEndpoint, ApiOkResponse, ApiOperation, ApiTags } from '@nestjs/swagger';
+import { ApiErrors } from '../openapi/error-responses';
 import { Request, Response } from 'express';
 import { AppError } from '@app/common';
 import { AppConfig } from '@app/config';
@@ -10,7 +11,7 @@ import { Asset, CONNECT_PAGE_CSP, loadConnectAssets } from './connect-assets';
  * The hosted Connect page (`/connect` with its script and style) and the embedding script `/connect.js` that hubs
  * load from their own pages. All public: the page authenticates with the session token from its URL fragment.
  */
-@ApiExcludeController()
+@ApiTags('connect page')
 @Public()
 @Controller()
 export class ConnectPageController {
@@ -28,6 +29,9 @@ export class ConnectPageController {
   }
 
   @Get('connect')
+  @ApiOperation({ operationId: 'connectPage', summary: 'The hosted Connect page; the session token comes in the URL fragment (#session=...), never to a server' })
+  @ApiOkResponse({ description: 'the page (strict Content-Security-Policy, no inline script or style)', content: { 'text/html': { schema: { type: 'string' } } } })
+  @ApiErrors('not_found')
   page(@Req() req: Request, @Res() res: Response): void {
     // connect.js talks to this window through window.opener, which a same-origin COOP (helmet's default) would cut.
     res.setHeader('Cross-Origin-Opener-Policy', 'unsafe-none');
@@ -36,16 +40,21 @@ export class ConnectPageController {
   }
 
   @Get('connect/page.js')
+  @ApiExcludeEndpoint()
   pageScript(@Res() res: Response): void {
     this.send(res, this.assets.pageScript, 'public, max-age=300');
   }
 
   @Get('connect/page.css')
+  @ApiExcludeEndpoint()
   pageStyle(@Res() res: Response): void {
     this.send(res, this.assets.pageStyle, 'public, max-age=300');
   }
 
   @Get('connect.js')
+  @ApiOperation({ operationId: 'connectScript', summary: 'connect.js for hub pages: BitwardenConnect.open({ sessionToken }) resolves with the linked Account' })
+  @ApiOkResponse({ description: 'the embedding script', content: { 'text/javascript': { schema: { type: 'string' } } } })
+  @ApiErrors('not_found')
   embed(@Res() res: Response): void {
     // Loaded by <script src> from the hub's origin: helmet's same-origin resource policy would block exactly that.
     res.setHeader('Cross-Origin-Resource-Policy', 'cross-origin');

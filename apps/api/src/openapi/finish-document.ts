@@ -110,8 +110,19 @@ function addExamples(doc: OpenAPIObject): void {
  * Turns Nest's generated document into the one served and fed to generators: every error a route can answer, the
  * proxy as one path, closed request bodies, examples, OpenAPI 3.1 with the webhooks.
  */
+/** Swagger UI and this document are served by SwaggerModule, outside Nest's controllers: described here. */
+function addDocsPaths(doc: OpenAPIObject): void {
+  doc.paths['/docs'] = {
+    get: { operationId: 'docsUi', summary: 'Swagger UI for this document', tags: ['operations'], responses: { '200': { description: 'the UI', content: { 'text/html': { schema: { type: 'string' } } } } } },
+  };
+  doc.paths['/docs/openapi.json'] = {
+    get: { operationId: 'openApiDocument', summary: 'This OpenAPI document', tags: ['operations'], responses: { '200': { description: 'the document', content: { 'application/json': { schema: { type: 'object' } } } } } },
+  };
+}
+
 export function finishDocument(doc: OpenAPIObject): OpenAPIObject {
   foldProxyPaths(doc);
+  addDocsPaths(doc);
   for (const [path, , op] of operationsOf(doc)) {
     for (const p of (op.parameters ?? []) as ParameterObject[]) {
       // Every {id} is a UUID; anything else answers 404 not_found, which the schema lets clients know up front.
