@@ -100,3 +100,60 @@ test('an Idempotency-Key on a re-link is one key whatever the letter case of the
   assert.deepEqual(upper.body, first.body, 'the stored response is replayed');
   assert.equal(exchangesOf(org), sent, 'no second exchange');
 });
+
+// Idempotency-Keys are scoped to the session's owner, so two sessions of one owner can send the same key: a stored
+// answer is replayed to a session only when that session may see the account in it; otherwise the request is judged
+// afresh, as if no key had matched, and the stored answer stays as it was.
+const keyRow = (key: string) =>
+  withPg(async (pg) => (await pg.query('SELECT status_code, response_body FROM idempotency_keys WHERE scope LIKE $1', [`%|${key}`])).rows);
+
+test('a plain session replaying an edit session\'s re-link Idempotency-Key gets 404, and the edit session still gets its replay', async () => {
+  const { org, id, ownerId } = await linked();
+  const edit = await sessionFor(ownerId, id);
+  const plain = await sessionFor(ownerId);
+  const body = { clientSecret: org.clientSecret };
+  const first = await api.call('PUT', `/v1/accounts/${id}/credentials`, body, { authorization: `Bearer ${edit}`, 'idempotency-key': 'relink-1' });
+  assert.equal(first.status, 200, JSON.stringify(first.body));
+  const stored = await keyRow('relink-1');
+  const exchanges = exchangesOf(org);
+  const replay = await api.call('PUT', `/v1/accounts/${id}/credentials`, body, { authorization: `Bearer ${plain}`, 'idempotency-key': 'relink-1' });
+  assert.equal(replay.status, 404, JSON.stringify(replay.body));
+  assert.equal(replay.body.error.code, 'not_found');
+  assert.equal(exchangesOf(org), exchanges, 'no exchange for the refused session');
+  assert.deepEqual(await keyRow('relink-1'), stored, 'the stored answer is untouched');
+  const again = await api.call('PUT', `/v1/accounts/${id}/credentials`, body, { authorization: `Bearer ${edit}`, 'idempotency-key': 'relink-1' });
+  assert.equal(again.status, 200);
+  assert.deepEqual(again.body, first.body, 'the edit session\'s repeat is still a replay');
+  assert.equal(exchangesOf(org), exchanges);
+});
+
+test('a second session replaying the first one\'s link key gets 409 already_linked, not the account; the first still gets its 201', async () => {
+  const ownerId = newOwner('guard');
+  const org = sim.createOrg({ realm: 'us' });
+  const a = await sessionFor(ownerId);
+  const b = await sessionFor(ownerId);
+  const body = { ...US, clientId: org.clientId, clientSecret: org.clientSecret };
+  const first = await api.call('POST', '/v1/accounts', body, { authorization: `Bearer ${a}`, 'idempotency-key': 'link-1' });
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  const exchanges = exchangesOf(org);
+  const other = await api.call('POST', '/v1/accounts', body, { authorization: `Bearer ${b}`, 'idempotency-key': 'link-1' });
+  assert.equal(other.status, 409, JSON.stringify(other.body));
+  assert.equal(other.body.error.code, 'already_linked');
+  assert.equal(exchangesOf(org), exchanges, 'decided before any exchange');
+  assert.equal((await api.call('GET', `/v1/accounts/${first.body.id}`, undefined, { authorization: `Bearer ${b}` })).status, 404);
+  const again = await api.call('POST', '/v1/accounts', body, { authorization: `Bearer ${a}`, 'idempotency-key': 'link-1' });
+  assert.equal(again.status, 201);
+  assert.deepEqual(again.body, first.body);
+});
+
+test('a plain session\'s refused re-link is not replayed to the edit session that sends the same key', async () => {
+  const { org, id, ownerId } = await linked();
+  const plain = await sessionFor(ownerId);
+  const edit = await sessionFor(ownerId, id);
+  const body = { clientSecret: org.clientSecret };
+  const refused = await api.call('PUT', `/v1/accounts/${id}/credentials`, body, { authorization: `Bearer ${plain}`, 'idempotency-key': 'relink-2' });
+  assert.equal(refused.status, 404);
+  const ok = await api.call('PUT', `/v1/accounts/${id}/credentials`, body, { authorization: `Bearer ${edit}`, 'idempotency-key': 'relink-2' });
+  assert.equal(ok.status, 200, JSON.stringify(ok.body));
+  assert.equal(ok.body.id, id);
+});

@@ -141,3 +141,65 @@ test('CORS_ORIGINS entries are used as origins everywhere: CORS, returnUrl and a
   assert.equal(current.status, 200);
   assert.deepEqual(current.body.allowedOrigins, [HUB, 'http://localhost:5173'], 'as the page compares them with location.origin');
 });
+
+test('a session link is one write: with the session row locked elsewhere it still links, and its retry replays it', async () => {
+  const ownerId = newOwner('one-write');
+  const s = await newSession({ ownerId });
+  const org = sim.createOrg({ realm: 'us' });
+  const body = { ...US, clientId: org.clientId, clientSecret: org.clientSecret };
+  const auth = { ...bearer(s.token), 'idempotency-key': 'submit-1' };
+  // Another transaction holds the session row past the statement timeout: a link that also had to write there
+  // would commit the account and answer 503, and its retry would find "an account this session did not create".
+  const first = await withPg(async (pg) => {
+    await pg.query('BEGIN');
+    await pg.query('SELECT id FROM connect_sessions WHERE id = $1 FOR UPDATE', [s.id]);
+    try {
+      return await api.call('POST', '/v1/accounts', body, auth);
+    } finally {
+      await pg.query('ROLLBACK');
+    }
+  });
+  assert.equal(first.status, 201, JSON.stringify(first.body));
+  const retry = await api.call('POST', '/v1/accounts', body, auth);
+  assert.equal(retry.status, 201, JSON.stringify(retry.body));
+  assert.equal(retry.body.id, first.body.id);
+  const read = await api.call('GET', `/v1/accounts/${first.body.id}`, undefined, bearer(s.token));
+  assert.equal(read.status, 200, 'the session reads the account it created');
+});
+
+test('the account records the session that created it, in the insert itself', async () => {
+  const ownerId = newOwner('created-by');
+  const s = await newSession({ ownerId });
+  const org = sim.createOrg({ realm: 'us' });
+  const linked = await api.call('POST', '/v1/accounts', { ...US, clientId: org.clientId, clientSecret: org.clientSecret }, bearer(s.token));
+  assert.equal(linked.status, 201, JSON.stringify(linked.body));
+  const other = sim.createOrg({ realm: 'us' });
+  const byService = await api.call('POST', '/v1/accounts', { ownerId, ...US, clientId: other.clientId, clientSecret: other.clientSecret });
+  assert.equal(byService.status, 201);
+  const rows = await withPg(async (pg) => (await pg.query('SELECT id, created_by_session_id FROM accounts WHERE owner_id = $1', [ownerId])).rows);
+  const by = Object.fromEntries(rows.map((r) => [r.id, r.created_by_session_id]));
+  assert.deepEqual(by, { [linked.body.id]: s.id, [byService.body.id]: null });
+  // A service-key update of the session's account keeps the session's right to read it.
+  assert.equal((await api.call('POST', '/v1/accounts', { ownerId, ...US, clientId: org.clientId, clientSecret: org.clientSecret })).status, 200);
+  assert.equal((await api.call('GET', `/v1/accounts/${linked.body.id}`, undefined, bearer(s.token))).status, 200);
+  assert.equal((await api.call('GET', `/v1/accounts/${byService.body.id}`, undefined, bearer(s.token))).status, 404);
+});
+
+test('concurrent identical submits of one plain session for a new organization: one 201, the rest 200 on that account', async () => {
+  const ownerId = newOwner('self-race');
+  const s = await newSession({ ownerId });
+  const org = sim.createOrg({ realm: 'us' });
+  const body = { ...US, clientId: org.clientId, clientSecret: org.clientSecret };
+  sim.configure({ latencyMs: 200 });
+  let answers;
+  try {
+    answers = await Promise.all(Array.from({ length: 4 }, () => api.call('POST', '/v1/accounts', body, bearer(s.token))));
+  } finally {
+    sim.configure({ latencyMs: 0 });
+  }
+  const statuses = answers.map((r) => `${r.status}${r.body?.error ? ` ${r.body.error.code}` : ''}`).sort();
+  assert.deepEqual(statuses, ['200', '200', '200', '201'], 'the session was refused its own new account');
+  assert.equal(new Set(answers.map((r) => r.body.id)).size, 1, 'one account');
+  const read = await api.call('GET', `/v1/accounts/${answers[0].body.id}`, undefined, bearer(s.token));
+  assert.equal(read.status, 200);
+});

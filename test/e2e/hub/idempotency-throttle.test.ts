@@ -33,12 +33,30 @@ test('a double submit with one Idempotency-Key makes one account and one upstrea
   assert.equal(list.body.data.length, 1);
 });
 
-test('a failed request does not burn its Idempotency-Key', async () => {
+test('a rejected link is remembered: its repeat with the same key and body replays the 422 without a second exchange', async () => {
   const org = sim.createOrg();
-  const bad = await api.call('POST', '/v1/accounts', { ownerId: 'idem2', ...US, clientId: org.clientId, clientSecret: 'wrong' }, { 'idempotency-key': 'k-2' });
+  const body = { ownerId: 'idem2', ...US, clientId: org.clientId, clientSecret: 'wrong' };
+  const bad = await api.call('POST', '/v1/accounts', body, { 'idempotency-key': 'k-2' });
   assert.equal(bad.status, 422);
-  const good = await api.call('POST', '/v1/accounts', { ownerId: 'idem2', ...US, clientId: org.clientId, clientSecret: 'wrong' }, { 'idempotency-key': 'k-2' });
-  assert.equal(good.status, 422, 'the same body runs again (nothing was remembered of the failure)');
+  assert.equal(bad.body.error.code, 'credentials_rejected');
+  const exchanges = sim.counters().tokenRequests;
+  const again = await api.call('POST', '/v1/accounts', { ...body }, { 'idempotency-key': 'k-2' });
+  assert.equal(again.status, 422);
+  assert.deepEqual(again.body, bad.body, 'the first answer, replayed');
+  assert.equal(sim.counters().tokenRequests, exchanges, 'no second exchange');
+  const fixed = await api.call('POST', '/v1/accounts', { ...body, clientSecret: org.clientSecret }, { 'idempotency-key': 'k-2' });
+  assert.equal(fixed.status, 422, 'another body under the same key');
+  assert.equal(fixed.body.error.code, 'idempotency_key_reused');
+});
+
+test('transient failures are not remembered: after a 502 the same key and body run again', async () => {
+  const org = sim.createOrg();
+  const body = { ownerId: 'idem4', ...US, clientId: org.clientId, clientSecret: org.clientSecret };
+  sim.addFault({ kind: '5xx', target: 'token', realm: 'us', count: 1 });
+  const failed = await api.call('POST', '/v1/accounts', body, { 'idempotency-key': 'k-4' });
+  assert.equal(failed.status, 502, JSON.stringify(failed.body));
+  const retry = await api.call('POST', '/v1/accounts', body, { 'idempotency-key': 'k-4' });
+  assert.equal(retry.status, 201, JSON.stringify(retry.body));
 });
 
 test('re-link honours Idempotency-Key too', async () => {
