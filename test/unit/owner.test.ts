@@ -1,8 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Principal } from '@app/accounts';
+import { canSee, mayRelink, mayUpdateByLink, Principal } from '@app/accounts';
 import { throwsWith } from '../support/app-errors';
-import { assertMayRelink, labelFor, resolveOwner } from '../../apps/api/src/accounts/owner';
+import { labelFor, resolveOwner } from '../../apps/api/src/accounts/owner';
 
 const SERVICE: Principal = { kind: 'service', name: 'hub' };
 const session = (over: Partial<Extract<Principal, { kind: 'session' }>> = {}): Principal => ({
@@ -10,7 +10,6 @@ const session = (over: Partial<Extract<Principal, { kind: 'session' }>> = {}): P
   sessionId: 's1',
   ownerId: 'tenant-a',
   accountId: null,
-  createdAccountIds: [],
   label: null,
   ...over,
 });
@@ -31,16 +30,33 @@ describe('resolveOwner', () => {
   });
 });
 
-describe('assertMayRelink', () => {
-  const ID = 'acc-1';
-  test('a service caller and the session made for that account may', () => {
-    assert.doesNotThrow(() => assertMayRelink(SERVICE, ID));
-    assert.doesNotThrow(() => assertMayRelink(session({ accountId: ID }), ID));
+describe('session rights over an account', () => {
+  const account = (over: { id?: string; ownerId?: string; createdBySessionId?: string | null } = {}) => ({
+    id: 'acc-1',
+    ownerId: 'tenant-a',
+    createdBySessionId: null,
+    ...over,
   });
 
-  test('a session that only created the account gets forbidden; one that never saw it, not_found', () => {
-    throwsWith(() => assertMayRelink(session({ createdAccountIds: [ID] }), ID), 'forbidden');
-    throwsWith(() => assertMayRelink(session({ accountId: 'acc-2', createdAccountIds: ['acc-3'] }), ID), 'not_found');
+  test('the service key sees, updates by link and re-links any account', () => {
+    for (const check of [canSee, mayUpdateByLink, mayRelink]) assert.equal(check(SERVICE, account({ ownerId: 'tenant-b' })), true);
+  });
+
+  test('a session sees the account it edits and the ones its own link created, nothing else', () => {
+    assert.equal(canSee(session({ accountId: 'acc-1' }), account()), true);
+    assert.equal(canSee(session(), account({ createdBySessionId: 's1' })), true);
+    assert.equal(canSee(session(), account({ createdBySessionId: 's2' })), false, 'another session of the owner created it');
+    assert.equal(canSee(session(), account()), false, 'the service key created it');
+    assert.equal(canSee(session({ accountId: 'acc-1' }), account({ ownerId: 'tenant-b' })), false, 'another owner');
+    assert.equal(canSee(session(), account({ ownerId: 'tenant-b', createdBySessionId: 's1' })), false);
+  });
+
+  test('a session updates by link only an account it created, and re-links only the one it was made for', () => {
+    assert.equal(mayUpdateByLink(session(), account({ createdBySessionId: 's1' })), true);
+    assert.equal(mayUpdateByLink(session(), account({ createdBySessionId: 's2' })), false);
+    assert.equal(mayUpdateByLink(session({ accountId: 'acc-1' }), account()), false, 'an edit session re-links, it does not link over');
+    assert.equal(mayRelink(session({ accountId: 'acc-1' }), account()), true);
+    assert.equal(mayRelink(session(), account({ createdBySessionId: 's1' })), false, 'created is not edit');
   });
 });
 

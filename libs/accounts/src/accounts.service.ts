@@ -5,7 +5,7 @@ import { BitwardenGateway, IssuedToken, ServerInfo } from '@app/bitwarden';
 import { AccountEntity } from '@app/database';
 import { JobName, JobProducer } from '@app/queue';
 import { credentialsLock, RedisLock } from '@app/redis';
-import { canSee, mayUpdateByLink, Principal } from './access';
+import { canSee, mayRelink, mayUpdateByLink, Principal } from './access';
 import { accountSuspended } from './account-errors';
 import { AccountVerifier } from './account-verifier.service';
 import { AccountView, mapAccount } from './account-view';
@@ -54,7 +54,9 @@ export class AccountsService {
   /**
    * Link: validate, prove the credentials with a real exchange and an API probe, and only then store them.
    * The same owner + identity URL + organization again updates the existing account (created: false), which only
-   * the service key (or the session that created it) may do: anyone else gets 409 before any exchange.
+   * the service key (or the session that created it) may do: anyone else gets 409 before any exchange. A session's
+   * new account records that session in its own insert, so a concurrent submit of the same session that loses the
+   * insert finds an account of its own (200), and a link that fails after the commit leaves nothing half-written.
    */
   async link(p: Principal, ownerId: string, raw: RawCredentials, label: string | null | undefined): Promise<{ account: AccountView; created: boolean }> {
     const creds = await this.input.normalize(raw);
@@ -79,7 +81,7 @@ export class AccountsService {
         continue;
       }
       try {
-        const created = await this.repo.insert(this.newAccount(ownerId, creds, token, label ?? null));
+        const created = await this.repo.insert(this.newAccount(ownerId, creds, token, label ?? null, p.kind === 'session' ? p.sessionId : null));
         return { account: mapAccount(created), created: true };
       } catch (e) {
         if (!isUniqueViolation(e)) throw e; // a concurrent identical link won the insert: update it instead
@@ -94,7 +96,8 @@ export class AccountsService {
    * exchanges. The organization stays the account's, and the result may not duplicate another account of the owner.
    */
   async relink(p: Principal, id: string, raw: Partial<RawCredentials> & { clientSecret: string }): Promise<AccountView> {
-    await this.visible(p, id); // 404 before waiting for anyone's lock
+    // 404 before waiting for anyone's lock; a session that can read the account but was not made for it: 403.
+    if (!mayRelink(p, await this.visible(p, id))) throw new AppError('forbidden', 'This connect session may not re-link accounts.');
     const updated = await this.serialised(id, async () => {
       const current = await this.visible(p, id);
       const creds = await this.input.normalize({
@@ -216,7 +219,7 @@ export class AccountsService {
     return { serverFlavor: server.flavor, serverVersion: server.version, serverCheckedAt: now, apiError: null };
   }
 
-  private newAccount(ownerId: string, creds: LinkCredentials, { token, server }: Proof, label: string | null): AccountEntity {
+  private newAccount(ownerId: string, creds: LinkCredentials, { token, server }: Proof, label: string | null, createdBySessionId: string | null): AccountEntity {
     const now = new Date();
     const row = { id: randomUUID(), ownerId, apiBaseUrl: creds.apiBaseUrl, identityBaseUrl: creds.identityBaseUrl };
     const secret = this.secrets.sealSecret(row, creds.clientSecret);
@@ -231,6 +234,7 @@ export class AccountsService {
       secretEnc: secret.enc,
       secretKeyId: secret.keyId,
       credentialsVersion: 1,
+      createdBySessionId,
       lastTokenRequestAt: null,
       createdAt: now,
       updatedAt: now,

@@ -10,6 +10,7 @@ import { AccountLifecycle1764000002000 } from './migrations/1764000002000-Accoun
 import { AddServerIdentity1765000000000 } from './migrations/1765000000000-AddServerIdentity';
 import { CheckLease1767000000000 } from './migrations/1767000000000-CheckLease';
 import { PurgeOnDelivery1768000000000 } from './migrations/1768000000000-PurgeOnDelivery';
+import { CreatedBySession1769000000000 } from './migrations/1769000000000-CreatedBySession';
 import { ConnectSessionReturnAndRevocation1766000000000 } from './migrations/1766000000000-ConnectSessionReturnAndRevocation';
 
 export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity, ConnectSessionEntity, IdempotencyKeyEntity];
@@ -21,6 +22,7 @@ export const MIGRATIONS = [
   ConnectSessionReturnAndRevocation1766000000000,
   CheckLease1767000000000,
   PurgeOnDelivery1768000000000,
+  CreatedBySession1769000000000,
 ];
 
 /** One definition for the runtime, the migrate command and tests. Never synchronize: migrations only. */

@@ -6,10 +6,9 @@ import { AccountIdPipe } from '../common/account-id.pipe';
 import { Caller, SessionAllowed } from '../common/auth';
 import { LinkThrottleGuard } from '../common/link-throttle.guard';
 import { Idempotent, IdempotencyInterceptor } from '../idempotency/idempotency.interceptor';
-import { ConnectSessionsService } from '../sessions/connect-sessions.service';
 import { ApiErrors } from '../openapi/error-responses';
 import { AccountListResponse, AccountResponse, LinkAccountDto, ListAccountsQuery, RelinkAccountDto } from './accounts.dto';
-import { assertMayRelink, labelFor, resolveOwner } from './owner';
+import { labelFor, resolveOwner } from './owner';
 import { OwnerFieldInterceptor } from './owner-field.interceptor';
 
 /** What a link or re-link can answer besides its own extras: the URL and key rules, the exchange, throttling. */
@@ -42,10 +41,7 @@ const IdempotencyKeyHeader = () =>
 @ApiBearerAuth()
 @Controller('v1/accounts')
 export class AccountsController {
-  constructor(
-    private readonly accounts: AccountsService,
-    private readonly sessions: ConnectSessionsService,
-  ) {}
+  constructor(private readonly accounts: AccountsService) {}
 
   @Post()
   @SessionAllowed()
@@ -59,7 +55,6 @@ export class AccountsController {
   @ApiErrors(...LINK_ERRORS, 'account_suspended')
   async link(@Caller() p: Principal, @Body() dto: LinkAccountDto, @Res({ passthrough: true }) res: Response): Promise<AccountView> {
     const { account, created } = await this.accounts.link(p, resolveOwner(p, dto.ownerId), dto, labelFor(p, dto.label));
-    await this.sessions.rememberCreated(p, account.id);
     res.status(created ? 201 : 200);
     return account;
   }
@@ -91,7 +86,6 @@ export class AccountsController {
   @ApiResponse({ status: 200, type: AccountResponse })
   @ApiErrors(...LINK_ERRORS, 'not_found', 'organization_mismatch')
   async relink(@Caller() p: Principal, @Param('id', AccountIdPipe) id: string, @Body() dto: RelinkAccountDto): Promise<AccountView> {
-    assertMayRelink(p, id);
     return this.accounts.relink(p, id, dto);
   }
 

@@ -13,13 +13,6 @@ export function resolveOwner(p: Principal, bodyOwner: string | undefined): strin
   return bodyOwner;
 }
 
-/** A session may re-link only the account it was made for; one it merely created answers 403, any other 404. */
-export function assertMayRelink(p: Principal, id: string): void {
-  if (p.kind !== 'session' || p.accountId === id) return;
-  if (!p.createdAccountIds.includes(id)) throw new AppError('not_found', 'No such account.');
-  throw new AppError('forbidden', 'This connect session may not re-link accounts.');
-}
-
 /** The label a link stores: the body's, else the session's. */
 export const labelFor = (p: Principal, bodyLabel: string | null | undefined) =>
   bodyLabel !== undefined ? bodyLabel : p.kind === 'session' ? p.label ?? undefined : undefined;

@@ -73,7 +73,7 @@ export class DemoController {
   @HttpCode(200)
   async verify(@Param('id') id: string) {
     this.enabled();
-    await this.accounts.visible({ kind: 'session', sessionId: 'demo', ownerId: DEMO_OWNER, accountId: id.toLowerCase(), createdAccountIds: [], label: null }, id);
+    await this.accounts.visible({ kind: 'session', sessionId: 'demo', ownerId: DEMO_OWNER, accountId: id.toLowerCase(), label: null }, id);
     return this.accounts.verify(id);
   }
 }

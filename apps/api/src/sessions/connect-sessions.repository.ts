@@ -25,14 +25,6 @@ export class ConnectSessionsRepository {
     await this.sessions.query(`UPDATE connect_sessions SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL`, [id]);
   }
 
-  async addCreatedAccount(id: string, accountId: string): Promise<void> {
-    await this.sessions.query(
-      `UPDATE connect_sessions SET created_account_ids = array_append(created_account_ids, $2)
-       WHERE id = $1 AND NOT ($2 = ANY(created_account_ids))`,
-      [id, accountId],
-    );
-  }
-
   /** Deletes every session of an owner (offboarding): their tokens stop working at once. */
   async deleteForOwner(ownerId: string): Promise<void> {
     await this.sessions.query(`DELETE FROM connect_sessions WHERE owner_id = $1`, [ownerId]);

@@ -45,7 +45,6 @@ export class ConnectSessionsService {
         ownerId: input.ownerId,
         accountId,
         label: input.label ?? null,
-        createdAccountIds: [],
         expiresAt,
         returnUrl,
         revokedAt: null,
@@ -61,7 +60,7 @@ export class ConnectSessionsService {
     if (!token.startsWith(SESSION_TOKEN_PREFIX) || token.length > 100) return null;
     const s = await this.repo.findByHash(hash(token));
     if (!s || s.revokedAt || s.expiresAt.getTime() <= Date.now()) return null;
-    return { kind: 'session', sessionId: s.id, ownerId: s.ownerId, accountId: s.accountId, createdAccountIds: s.createdAccountIds, label: s.label };
+    return { kind: 'session', sessionId: s.id, ownerId: s.ownerId, accountId: s.accountId, label: s.label };
   }
 
   /** What the hosted page needs to know about the session calling it. */
@@ -83,9 +82,5 @@ export class ConnectSessionsService {
   /** Idempotent: an unknown, expired (and purged) or already revoked session is just as unusable afterwards. */
   async revoke(id: string): Promise<void> {
     await this.repo.revoke(id);
-  }
-
-  rememberCreated(p: Principal, accountId: string): Promise<void> {
-    return p.kind === 'session' ? this.repo.addCreatedAccount(p.sessionId, accountId) : Promise.resolve();
   }
 }

@@ -8,7 +8,7 @@ export const ACCOUNT_COLUMNS = `id, owner_id, provider, organization_id, label, 
   client_id, secret_last4, secret_enc, secret_key_id, credentials_version, token_enc, token_key_id, token_expires_at,
   token_scope, token_lifetime_seconds, status, status_reason, last_error, last_verified_at, last_checked_at,
   consecutive_failures, next_check_at, refresh_at, last_token_request_at, suspended_at, server_flavor, server_version,
-  server_checked_at, api_error, created_at, updated_at`;
+  server_checked_at, api_error, created_by_session_id, created_at, updated_at`;
 
 export function accountFromRow(r: Record<string, any>): AccountEntity {
   return Object.assign(new AccountEntity(), {
@@ -44,6 +44,7 @@ export function accountFromRow(r: Record<string, any>): AccountEntity {
     serverCheckedAt: r.server_checked_at,
     apiError: r.api_error,
     suspendedAt: r.suspended_at,
+    createdBySessionId: r.created_by_session_id,
     createdAt: r.created_at,
     updatedAt: r.updated_at,
   });

@@ -19,7 +19,7 @@ export interface ListFilter {
   after?: { createdAt: Date; id: string };
 }
 
-export type AccountPatch = Partial<Omit<AccountEntity, 'id' | 'ownerId' | 'createdAt'>>;
+export type AccountPatch = Partial<Omit<AccountEntity, 'id' | 'ownerId' | 'createdAt' | 'createdBySessionId'>>;
 
 /** What the token path needs of an account: read on every sync-job call, so it is kept to these columns. */
 export type TokenState = Pick<

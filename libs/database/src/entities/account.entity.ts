@@ -46,6 +46,8 @@ export class AccountEntity {
   /** The API URL's problem from the last background probe; only a successful probe clears it. */
   @Column({ name: 'api_error', type: 'jsonb', nullable: true }) apiError!: LastError | null;
   @Column({ name: 'suspended_at', type: 'timestamptz', nullable: true }) suspendedAt!: Date | null;
+  /** The connect session whose link created the account (null when the service key did): it may read it and post it again. */
+  @Column({ name: 'created_by_session_id', type: 'uuid', nullable: true }) createdBySessionId!: string | null;
   @CreateDateColumn({ name: 'created_at', type: 'timestamptz' }) createdAt!: Date;
   // A plain column, not @UpdateDateColumn: TypeORM would stamp it on every write, schedule and token ones included,
   // while updatedAt moves only with visible changes (AccountsRepository.update decides).

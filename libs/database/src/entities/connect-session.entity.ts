@@ -8,7 +8,6 @@ export class ConnectSessionEntity {
   @Column({ name: 'owner_id', type: 'varchar', length: 128 }) ownerId!: string;
   @Column({ name: 'account_id', type: 'uuid', nullable: true }) accountId!: string | null;
   @Column({ type: 'varchar', length: 200, nullable: true }) label!: string | null;
-  @Column({ name: 'created_account_ids', type: 'uuid', array: true, default: () => "'{}'" }) createdAccountIds!: string[];
   @Column({ name: 'expires_at', type: 'timestamptz' }) expiresAt!: Date;
   @Column({ name: 'return_url', type: 'varchar', length: 2048, nullable: true }) returnUrl!: string | null;
   @Column({ name: 'revoked_at', type: 'timestamptz', nullable: true }) revokedAt!: Date | null;
