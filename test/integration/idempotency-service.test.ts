@@ -56,3 +56,27 @@ test('two requests at once: one runs, the other waits for its response', async (
   assert.deepEqual(a, { status: 201, body: { id: 'one' } });
   assert.deepEqual(b, a);
 });
+
+test('a remembered answer the caller may not have is not replayed: it runs afresh, and the remembered one stays', async () => {
+  const svc = await service();
+  const scope = newScope();
+  const first = 'a8a8a8a8-0000-4000-8000-000000000001';
+  const second = 'a8a8a8a8-0000-4000-8000-000000000002';
+  let runs = 0;
+  const fn = async () => ({ status: 201, body: { run: ++runs } });
+  const seen: Array<string | null> = [];
+  // As for a request without an account in its answer: replayed only to the session that got it.
+  const as = (sessionId: string) => ({
+    sessionId,
+    mayReplay: async (stored: { sessionId: string | null }) => {
+      seen.push(stored.sessionId);
+      return stored.sessionId === sessionId;
+    },
+  });
+  assert.deepEqual(await svc.run(scope, 'h1', fn, as(first)), { status: 201, body: { run: 1 } });
+  assert.deepEqual(await svc.run(scope, 'h1', fn, as(second)), { status: 201, body: { run: 2 } }, 'judged afresh');
+  assert.deepEqual(await svc.run(scope, 'h1', fn, as(second)), { status: 201, body: { run: 3 } }, 'still afresh: nothing was stored for it');
+  assert.deepEqual(await svc.run(scope, 'h1', fn, as(first)), { status: 201, body: { run: 1 } }, 'the first answer stays');
+  assert.deepEqual(seen, [first, first, first], 'the remembered answer names the session that made it');
+  await rejectsWith(svc.run(scope, 'h2', fn, as(second)), 'idempotency_key_reused');
+});

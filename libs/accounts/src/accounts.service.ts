@@ -186,6 +186,12 @@ export class AccountsService {
     clearTimeout(timer);
   }
 
+  /** Whether the caller may see the account now (a missing one: no), without answering 404. */
+  async canView(p: Principal, id: string): Promise<boolean> {
+    const account = await this.repo.findById(id);
+    return !!account && canSee(p, account);
+  }
+
   async visible(p: Principal, id: string): Promise<AccountEntity> {
     const account = await this.repo.findById(id);
     if (!account || !canSee(p, account)) throw notFound();

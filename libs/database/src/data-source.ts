@@ -11,6 +11,7 @@ import { AddServerIdentity1765000000000 } from './migrations/1765000000000-AddSe
 import { CheckLease1767000000000 } from './migrations/1767000000000-CheckLease';
 import { PurgeOnDelivery1768000000000 } from './migrations/1768000000000-PurgeOnDelivery';
 import { CreatedBySession1769000000000 } from './migrations/1769000000000-CreatedBySession';
+import { IdempotencySession1769000001000 } from './migrations/1769000001000-IdempotencySession';
 import { ConnectSessionReturnAndRevocation1766000000000 } from './migrations/1766000000000-ConnectSessionReturnAndRevocation';
 
 export const ENTITIES = [AccountEntity, AccountEventEntity, EncryptionKeyEntity, ConnectSessionEntity, IdempotencyKeyEntity];
@@ -23,6 +24,7 @@ export const MIGRATIONS = [
   CheckLease1767000000000,
   PurgeOnDelivery1768000000000,
   CreatedBySession1769000000000,
+  IdempotencySession1769000001000,
 ];
 
 /** One definition for the runtime, the migrate command and tests. Never synchronize: migrations only. */

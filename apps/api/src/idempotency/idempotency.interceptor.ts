@@ -2,9 +2,9 @@ import { CallHandler, ExecutionContext, Injectable, NestInterceptor, SetMetadata
 import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, map, Observable } from 'rxjs';
-import { Principal } from '@app/accounts';
+import { AccountsService, Principal } from '@app/accounts';
 import { AppError, parseUuid } from '@app/common';
-import { fingerprint, IdempotencyService } from './idempotency.service';
+import { fingerprint, IdempotencyService, RememberedResponse } from './idempotency.service';
 
 const IDEMPOTENT = 'bwc:idempotent';
 
@@ -13,16 +13,25 @@ export const Idempotent = (op: string) => SetMetadata(IDEMPOTENT, op);
 
 const KEY_RE = /^[\x21-\x7e]{1,200}$/;
 
+/** The account a remembered success carries (link and re-link answer with the Account), if any. */
+const accountIdOf = (stored: RememberedResponse<unknown>): string | null => {
+  const body = stored.body as { id?: unknown } | null;
+  return stored.status < 300 && body && typeof body.id === 'string' ? body.id : null;
+};
+
 /**
  * Idempotency-Key for the routes marked @Idempotent. Keys are scoped to the caller (service key name, or the
  * session's owner) and the operation (a re-link also to its account, in canonical form), and a repeat must carry
- * the same body.
+ * the same body. Several sessions share their owner's scope, so a remembered answer is replayed to a session only when it may see the
+ * account in it now (an answer without an account: only to the session that got it); otherwise its request is
+ * judged afresh, as if no key had matched, and answers what the route answers that session (404, 409, …).
  */
 @Injectable()
 export class IdempotencyInterceptor implements NestInterceptor {
   constructor(
     private readonly reflector: Reflector,
     private readonly idempotency: IdempotencyService,
+    private readonly accounts: AccountsService,
   ) {}
 
   intercept(ctx: ExecutionContext, next: CallHandler): Observable<unknown> {
@@ -41,7 +50,13 @@ export class IdempotencyInterceptor implements NestInterceptor {
       const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
       return { status: res.statusCode, body };
     };
-    return from(this.idempotency.run(`${who}|${op}${id}|${key}`, fingerprint([op, req.body ?? null]), run)).pipe(
+    const mayReplay = async (stored: RememberedResponse<unknown>): Promise<boolean> => {
+      if (p.kind === 'service') return true;
+      const accountId = accountIdOf(stored);
+      return accountId ? this.accounts.canView(p, accountId) : stored.sessionId === p.sessionId;
+    };
+    const sessionId = p.kind === 'session' ? p.sessionId : null;
+    return from(this.idempotency.run(`${who}|${op}${id}|${key}`, fingerprint([op, req.body ?? null]), run, { sessionId, mayReplay })).pipe(
       map((stored) => {
         res.status(stored.status);
         return stored.body;

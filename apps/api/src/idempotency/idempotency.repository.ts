@@ -7,6 +7,8 @@ export interface StoredKey {
   requestHash: string;
   statusCode: number | null;
   responseBody: unknown;
+  /** The connect session whose request holds the claim or made the answer; null for a service key. */
+  sessionId: string | null;
   expiresAt: Date;
 }
 
@@ -20,10 +22,15 @@ const affected = (r: unknown): number => (Array.isArray(r) && typeof r[1] === 'n
 export class IdempotencyRepository {
   constructor(@InjectDataSource() private readonly ds: DataSource) {}
 
-  /** Claims the key for this request with a lease; false when a row already exists. */
-  async claim(scope: string, requestHash: string, leaseUntil: Date): Promise<boolean> {
+  /** Claims the key for this request (of `sessionId`, null for a service key) with a lease; false when a row already exists. */
+  async claim(scope: string, requestHash: string, leaseUntil: Date, sessionId: string | null = null): Promise<boolean> {
     try {
-      await this.ds.query(`INSERT INTO idempotency_keys (scope, request_hash, expires_at) VALUES ($1, $2, $3)`, [scope, requestHash, leaseUntil]);
+      await this.ds.query(`INSERT INTO idempotency_keys (scope, request_hash, expires_at, session_id) VALUES ($1, $2, $3, $4)`, [
+        scope,
+        requestHash,
+        leaseUntil,
+        sessionId,
+      ]);
       return true;
     } catch (e) {
       if (isUniqueViolation(e)) return false;
@@ -33,17 +40,25 @@ export class IdempotencyRepository {
 
   async find(scope: string): Promise<StoredKey | null> {
     const [r]: Array<Record<string, unknown>> = await this.ds.query(
-      `SELECT request_hash, status_code, response_body, expires_at FROM idempotency_keys WHERE scope = $1`,
+      `SELECT request_hash, status_code, response_body, session_id, expires_at FROM idempotency_keys WHERE scope = $1`,
       [scope],
     );
-    return r ? { requestHash: r.request_hash as string, statusCode: r.status_code as number | null, responseBody: r.response_body, expiresAt: r.expires_at as Date } : null;
+    return r
+      ? {
+          requestHash: r.request_hash as string,
+          statusCode: r.status_code as number | null,
+          responseBody: r.response_body,
+          sessionId: (r.session_id as string | null) ?? null,
+          expiresAt: r.expires_at as Date,
+        }
+      : null;
   }
 
   /** Takes over an in-flight claim whose lease ran out (its holder died), compare-and-set on that lease. */
-  async takeOver(scope: string, expiredLease: Date, leaseUntil: Date): Promise<boolean> {
+  async takeOver(scope: string, expiredLease: Date, leaseUntil: Date, sessionId: string | null = null): Promise<boolean> {
     const r = await this.ds.query(
-      `UPDATE idempotency_keys SET expires_at = $3 WHERE scope = $1 AND status_code IS NULL AND expires_at = $2`,
-      [scope, expiredLease, leaseUntil],
+      `UPDATE idempotency_keys SET expires_at = $3, session_id = $4 WHERE scope = $1 AND status_code IS NULL AND expires_at = $2`,
+      [scope, expiredLease, leaseUntil, sessionId],
     );
     return affected(r) === 1;
   }

@@ -8,6 +8,21 @@ export interface StoredResponse<T> {
   body: T;
 }
 
+/** A remembered answer as a repeat finds it: with the connect session whose request made it (null: a service key). */
+export interface RememberedResponse<T> extends StoredResponse<T> {
+  sessionId: string | null;
+}
+
+export interface RunOptions<T> {
+  /** The connect session making this request, stored with its claim and answer; null (default) for a service key. */
+  sessionId?: string | null;
+  /**
+   * Whether a remembered answer may be given to this caller. When not, the request runs as if no key had matched:
+   * nothing is claimed, stored or changed, and its own answer goes to the caller only.
+   */
+  mayReplay?: (stored: RememberedResponse<T>) => Promise<boolean>;
+}
+
 /** How long a response is remembered. */
 const KEEP_MS = 24 * 3600 * 1000;
 /** An in-flight claim lives this long unless its request renews it: a crashed process frees its key this soon. */
@@ -34,21 +49,26 @@ export function fingerprint(parts: unknown[]): string {
 export class IdempotencyService {
   constructor(private readonly repo: IdempotencyRepository) {}
 
-  async run<T>(scope: string, requestHash: string, fn: () => Promise<StoredResponse<T>>): Promise<StoredResponse<T>> {
+  async run<T>(scope: string, requestHash: string, fn: () => Promise<StoredResponse<T>>, opts: RunOptions<T> = {}): Promise<StoredResponse<T>> {
+    const sessionId = opts.sessionId ?? null;
     const deadline = Date.now() + WAIT_MS;
     for (;;) {
-      if (await this.repo.claim(scope, requestHash, this.lease())) break;
+      if (await this.repo.claim(scope, requestHash, this.lease(), sessionId)) break;
       const existing = await this.repo.find(scope);
       if (!existing) continue; // released between our insert and read: claim again
       if (existing.requestHash !== requestHash) {
         throw new AppError('idempotency_key_reused', 'This Idempotency-Key was already used with a different request body.');
       }
       if (existing.statusCode !== null) {
-        if (existing.expiresAt.getTime() >= Date.now()) return { status: existing.statusCode, body: existing.responseBody as T };
+        if (existing.expiresAt.getTime() >= Date.now()) {
+          const stored = { status: existing.statusCode, body: existing.responseBody as T, sessionId: existing.sessionId };
+          if (!opts.mayReplay || (await opts.mayReplay(stored))) return { status: stored.status, body: stored.body };
+          return fn(); // not this caller's to see: judged afresh, the remembered answer stays as it is
+        }
         await this.repo.forgetIfExpired(scope);
         continue;
       }
-      if (existing.expiresAt.getTime() < Date.now() && (await this.repo.takeOver(scope, existing.expiresAt, this.lease()))) break;
+      if (existing.expiresAt.getTime() < Date.now() && (await this.repo.takeOver(scope, existing.expiresAt, this.lease(), sessionId))) break;
       if (Date.now() > deadline) throw new AppError('unavailable', 'The first request with this Idempotency-Key is still running. Try again shortly.');
       await new Promise((r) => setTimeout(r, 100));
     }
