@@ -57,6 +57,25 @@ test('two requests at once: one runs, the other waits for its response', async (
   assert.deepEqual(b, a);
 });
 
+test('final answers are remembered, refusals included; 400, 401, 403, 429 and 5xx are not', async () => {
+  const svc = await service();
+  for (const status of [200, 201, 404, 409, 422]) {
+    const scope = newScope();
+    let runs = 0;
+    const fn = async () => ({ status, body: { run: ++runs } });
+    await svc.run(scope, 'h1', fn);
+    assert.deepEqual(await svc.run(scope, 'h1', fn), { status, body: { run: 1 } }, `${status} is replayed`);
+    assert.equal(runs, 1, `${status} ran once`);
+  }
+  for (const status of [400, 401, 403, 429, 500, 502, 503, 504]) {
+    const scope = newScope();
+    let runs = 0;
+    const fn = async () => ({ status, body: { run: ++runs } });
+    await svc.run(scope, 'h1', fn);
+    assert.deepEqual(await svc.run(scope, 'h1', fn), { status, body: { run: 2 } }, `${status} runs again`);
+  }
+});
+
 test('a remembered answer the caller may not have is not replayed: it runs afresh, and the remembered one stays', async () => {
   const svc = await service();
   const scope = newScope();

@@ -1023,7 +1023,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A repeat with the same key and body within 24 h returns the first answer without a second token exchange; the same key with another body is 422 idempotency_key_reused. Scoped to the caller. */
+                /** @description A repeat with the same key and body within 24 h returns the first answer without a second token exchange, a refusal too (every 4xx but 400, 401, 403 and 429; a 429 or 5xx leaves the key free); the same key with another body is 422 idempotency_key_reused. Scoped to the caller. */
                 "Idempotency-Key"?: string;
             };
             path?: never;
@@ -1954,7 +1954,7 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description A repeat with the same key and body within 24 h returns the first answer without a second token exchange; the same key with another body is 422 idempotency_key_reused. Scoped to the caller. */
+                /** @description A repeat with the same key and body within 24 h returns the first answer without a second token exchange, a refusal too (every 4xx but 400, 401, 403 and 429; a 429 or 5xx leaves the key free); the same key with another body is 422 idempotency_key_reused. Scoped to the caller. */
                 "Idempotency-Key"?: string;
             };
             path: {

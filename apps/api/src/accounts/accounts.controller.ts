@@ -33,7 +33,7 @@ const IdempotencyKeyHeader = () =>
   ApiHeader({
     name: 'Idempotency-Key',
     required: false,
-    description: 'A repeat with the same key and body within 24 h returns the first answer without a second token exchange; the same key with another body is 422 idempotency_key_reused. Scoped to the caller.',
+    description: 'A repeat with the same key and body within 24 h returns the first answer without a second token exchange, a refusal too (every 4xx but 400, 401, 403 and 429; a 429 or 5xx leaves the key free); the same key with another body is 422 idempotency_key_reused. Scoped to the caller.',
     schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$', minLength: 1, maxLength: 200, example: '3b0f8a52-link-tenant-42' },
   });
 

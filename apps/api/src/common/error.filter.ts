@@ -25,6 +25,17 @@ const INPUT_REFUSED_BY_DB = new Set(['22001', '22003', '22007', '22008', '22021'
 const REDIS_DOWN = /enableOfflineQueue|Connection is closed|MaxRetriesPerRequest|Reached the max retries per request|Command timed out/;
 const DB_DOWN = /ECONNREFUSED|Connection terminated|timeout exceeded when trying to connect|connect ETIMEDOUT|the database system is (starting up|shutting down)|terminating connection|Query read timeout|canceling statement due to statement timeout|Connection terminated unexpectedly/i;
 
+export interface ErrorBody {
+  error: { code: string; message: string; fields?: Record<string, string> };
+}
+
+/** The body of an error answer, `{"error": {code, message, fields?}}`: what the filter sends and an Idempotency-Key replays. */
+export function errorBody(err: AppError): ErrorBody {
+  const body: ErrorBody['error'] = { code: err.code, message: err.message };
+  if (err.extra.fields && Object.keys(err.extra.fields).length) body.fields = err.extra.fields;
+  return { error: body };
+}
+
 /** Turns every failure into the `{"error": {code, message, fields?}}` of docs/API.md, "Errors"; nothing internal leaks out. */
 @Catch()
 export class ErrorFilter implements ExceptionFilter {
@@ -35,9 +46,7 @@ export class ErrorFilter implements ExceptionFilter {
     const req = host.switchToHttp().getRequest<Request>();
     const err = this.toAppError(exception, req);
     if (err.extra.retryAfterSeconds !== undefined) res.setHeader('Retry-After', String(err.extra.retryAfterSeconds));
-    const body: { code: string; message: string; fields?: Record<string, string> } = { code: err.code, message: err.message };
-    if (err.extra.fields && Object.keys(err.extra.fields).length) body.fields = err.extra.fields;
-    res.status(ERROR_STATUS[err.code]).json({ error: body });
+    res.status(ERROR_STATUS[err.code]).json(errorBody(err));
   }
 
   private toAppError(e: unknown, req: Request): AppError {

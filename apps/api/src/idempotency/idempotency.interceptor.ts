@@ -3,8 +3,9 @@ import { Reflector } from '@nestjs/core';
 import type { Request, Response } from 'express';
 import { from, lastValueFrom, map, Observable } from 'rxjs';
 import { AccountsService, Principal } from '@app/accounts';
-import { AppError, parseUuid } from '@app/common';
-import { fingerprint, IdempotencyService, RememberedResponse } from './idempotency.service';
+import { AppError, ErrorCode, parseUuid } from '@app/common';
+import { ErrorBody, errorBody } from '../common/error.filter';
+import { fingerprint, IdempotencyService, isFinalStatus, RememberedResponse } from './idempotency.service';
 
 const IDEMPOTENT = 'bwc:idempotent';
 
@@ -19,10 +20,14 @@ const accountIdOf = (stored: RememberedResponse<unknown>): string | null => {
   return stored.status < 300 && body && typeof body.id === 'string' ? body.id : null;
 };
 
+/** A remembered error answer, thrown again so that the error filter sends it exactly as the first time. */
+const errorOf = (body: ErrorBody) => new AppError(body.error.code as ErrorCode, body.error.message, body.error.fields ? { fields: body.error.fields } : {});
+
 /**
  * Idempotency-Key for the routes marked @Idempotent. Keys are scoped to the caller (service key name, or the
  * session's owner) and the operation (a re-link also to its account, in canonical form), and a repeat must carry
- * the same body. Several sessions share their owner's scope, so a remembered answer is replayed to a session only when it may see the
+ * the same body. Final answers are remembered, errors included (IdempotencyService, isFinalStatus). Several
+ * sessions share their owner's scope, so a remembered answer is replayed to a session only when it may see the
  * account in it now (an answer without an account: only to the session that got it); otherwise its request is
  * judged afresh, as if no key had matched, and answers what the route answers that session (404, 409, …).
  */
@@ -47,8 +52,14 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const who = p.kind === 'service' ? `svc-${p.name}` : `owner-${p.ownerId}`;
     const id = typeof req.params.id === 'string' ? `-${parseUuid(req.params.id) ?? req.params.id}` : '';
     const run = async () => {
-      const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
-      return { status: res.statusCode, body };
+      try {
+        const body = await lastValueFrom(next.handle(), { defaultValue: undefined });
+        return { status: res.statusCode, body };
+      } catch (e) {
+        // A final refusal is an answer to remember; anything else (transient, or not ours to judge) stays an error.
+        if (e instanceof AppError && isFinalStatus(e.status)) return { status: e.status, body: errorBody(e) as unknown };
+        throw e;
+      }
     };
     const mayReplay = async (stored: RememberedResponse<unknown>): Promise<boolean> => {
       if (p.kind === 'service') return true;
@@ -58,6 +69,7 @@ export class IdempotencyInterceptor implements NestInterceptor {
     const sessionId = p.kind === 'session' ? p.sessionId : null;
     return from(this.idempotency.run(`${who}|${op}${id}|${key}`, fingerprint([op, req.body ?? null]), run, { sessionId, mayReplay })).pipe(
       map((stored) => {
+        if (stored.status >= 400) throw errorOf(stored.body as ErrorBody);
         res.status(stored.status);
         return stored.body;
       }),

@@ -31,6 +31,16 @@ const RENEW_EVERY_MS = 3_000;
 /** A repeat waits this long for the first request to finish before answering 503. */
 const WAIT_MS = 30_000;
 
+/** Answers that may pass are not final: validation (nothing ran), credentials, and this service's own rate limit. */
+const NOT_FINAL_4XX = new Set([400, 401, 403, 429]);
+
+/**
+ * Is this answer final, and so remembered for its key? Every 2xx, and every 4xx but 400, 401, 403 and 429 (a
+ * rejected secret, a refusal, a conflict: the same request would get the same answer). A 5xx is transient.
+ */
+export const isFinalStatus = (status: number): boolean =>
+  (status >= 200 && status < 300) || (status >= 400 && status < 500 && !NOT_FINAL_4XX.has(status));
+
 /** A stable fingerprint of a JSON body (keys sorted), so the same body in another key order still matches. */
 export function fingerprint(parts: unknown[]): string {
   const canon = (v: unknown): unknown =>
@@ -41,9 +51,9 @@ export function fingerprint(parts: unknown[]): string {
 /**
  * Idempotency-Key handling: the first request with a key runs, later ones with the same key and body get its
  * response (waiting while it is still running, so a double submit makes one upstream exchange), and the same key
- * with another body is 422. A failed first request releases the key: nothing is remembered of a failure. A
- * running request holds its key by a short lease that it renews; if its process dies, the lease runs out and a
- * retry runs the request itself.
+ * with another body is 422. Final answers are remembered for 24 h, failures included (see isFinalStatus); a
+ * transient one (a thrown error, a 5xx, a 429) releases the key, so a retry runs again. A running request holds its
+ * key by a short lease that it renews; if its process dies, the lease runs out and a retry runs the request itself.
  */
 @Injectable()
 export class IdempotencyService {
@@ -75,7 +85,8 @@ export class IdempotencyService {
     const renewal = setInterval(() => void this.repo.renew(scope, this.lease()).catch(() => undefined), RENEW_EVERY_MS);
     try {
       const res = await fn();
-      await this.repo.complete(scope, res.status, res.body, new Date(Date.now() + KEEP_MS));
+      if (isFinalStatus(res.status)) await this.repo.complete(scope, res.status, res.body, new Date(Date.now() + KEEP_MS));
+      else await this.repo.release(scope).catch(() => undefined);
       return res;
     } catch (e) {
       await this.repo.release(scope).catch(() => undefined);
