@@ -19,9 +19,10 @@ export class CreatedBySession1769000000000 implements MigrationInterface {
 
   async down(q: QueryRunner): Promise<void> {
     await q.query(`
-      UPDATE connect_sessions s SET created_account_ids = array_append(s.created_account_ids, a.id)
-        FROM accounts a
-       WHERE a.created_by_session_id = s.id AND NOT (a.id = ANY(s.created_account_ids))`);
+      UPDATE connect_sessions s
+         SET created_account_ids = s.created_account_ids || ARRAY(
+               SELECT a.id FROM accounts a WHERE a.created_by_session_id = s.id AND NOT (a.id = ANY(s.created_account_ids)))
+       WHERE EXISTS (SELECT 1 FROM accounts a WHERE a.created_by_session_id = s.id)`);
     await q.query(`ALTER TABLE accounts DROP COLUMN created_by_session_id`);
   }
 }
