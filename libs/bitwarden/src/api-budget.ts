@@ -84,11 +84,11 @@ export class ApiBudget {
   ) {}
 
   /** Waits up to maxWaitMs for a slot, taking turns with the other members waiting for the same budget. */
-  async acquire(policy: HostPolicy, member: string, priority: BudgetPriority, maxWaitMs: number): Promise<SlotResult> {
+  async acquire(policy: HostPolicy, member: string, priority: BudgetPriority, maxWaitMs: number, slotMember?: string): Promise<SlotResult> {
     const deadline = Date.now() + maxWaitMs;
     const k = this.keys(policy.host);
     // The fast path, one call: nobody is taking turns and a slot is free.
-    const first = await this.take(policy, priority, true);
+    const first = await this.take(policy, priority, true, slotMember);
     if (first !== 'queued' && (first.ok || Date.now() + first.waitMs > deadline)) return first;
     const redis = this.redis.client;
     await COUNT.run(redis, [k.q, k.seen, k.n], [member, 1]);
@@ -97,7 +97,7 @@ export class ApiBudget {
         const up = (await TURN.run(redis, [k.q, k.seen, k.seq, k.n], [member, STALE_MS])) === 1;
         if (up || Date.now() >= deadline) {
           // At the deadline a waiter tries once out of turn: giving up while a slot is free would help nobody.
-          const r = (await this.take(policy, priority, false)) as SlotResult;
+          const r = (await this.take(policy, priority, false, slotMember)) as SlotResult;
           if (r.ok) {
             await SERVED.run(redis, [k.q, k.seq], [member]);
             return r;
@@ -125,9 +125,9 @@ export class ApiBudget {
   }
 
   /** One slot, or how long until one; 'queued' when `queue` is set and other members are taking turns. */
-  private async take(policy: HostPolicy, priority: BudgetPriority, queue: boolean): Promise<SlotResult | 'queued'> {
+  private async take(policy: HostPolicy, priority: BudgetPriority, queue: boolean, slotMember?: string): Promise<SlotResult | 'queued'> {
     const k = this.keys(policy.host);
-    const slot = this.budget.slotCall(policy, priority);
+    const slot = this.budget.slotCall(policy, priority, slotMember);
     const [ok, wait] = await TAKE.run<[number, number]>(this.redis.client, [k.q, k.cap, ...slot.keys], [queue ? 1 : 0, ...slot.args]);
     if (ok === 2) return 'queued';
     return ok === 1 ? { ok: true } : { ok: false, waitMs: wait };

@@ -6,7 +6,7 @@ import { ApiCallKind, ApiLimits, apiCallKind, apiHostPolicy } from './api-policy
 import { ApiUpstream, UpstreamResponse } from './api-upstream';
 import { GatewayMetrics } from './gateway.metrics';
 import type { HostPolicy } from './host-policy';
-import { BudgetPriority } from './identity-budget';
+import { BudgetPriority, IdentityBudget, newSlotMember } from './identity-budget';
 import { canonicalizeBaseUrl } from './url-rules';
 import { parseRetryAfter } from './upstream-errors';
 import { OutboundPolicy } from './outbound-policy';
@@ -60,6 +60,7 @@ export class ApiGateway {
     private readonly metrics: GatewayMetrics,
     private readonly outbound: OutboundPolicy,
     config: AppConfig,
+    private readonly identity: IdentityBudget,
   ) {
     this.limits = apiLimitsOf(config);
   }
@@ -69,18 +70,21 @@ export class ApiGateway {
   }
 
   /** A slot of the host's budget for one call, or 503 provider_rate_limited with a truthful Retry-After. */
-  async slot(apiBaseUrl: string, kind: ApiCallKind, member: string, priority: BudgetPriority, maxWaitMs: number): Promise<HostPolicy> {
+  async slot(apiBaseUrl: string, kind: ApiCallKind, member: string, priority: BudgetPriority, maxWaitMs: number): Promise<{ policy: HostPolicy; settle: () => Promise<void> }> {
     const policy = this.policy(apiBaseUrl, kind);
     const started = Date.now();
-    const r = await this.budget.acquire(policy, member, priority, maxWaitMs);
+    const slotMember = newSlotMember();
+    const r = await this.budget.acquire(policy, member, priority, maxWaitMs, slotMember);
     this.metrics.budgetWaitSeconds.observe({ budget: 'api' }, (Date.now() - started) / 1000);
     if (!r.ok) throw spentError(r.waitMs);
-    return policy;
+    // Once the call is answered (or failed), its log entries are stamped again: see IdentityBudget.settle.
+    return { policy, settle: () => this.identity.settle(policy, slotMember).catch(() => undefined) };
   }
 
   /** Bitwarden answered 429: nobody calls that host until its Retry-After (60 s without one) has passed. */
   async rateLimited(apiBaseUrl: string, retryAfter: string | null): Promise<AppError> {
-    const seconds = parseRetryAfter(retryAfter);
+    // Retry-After is rounded to the nearest second (up to 0.5 s short of the window's end): one more is waited out.
+    const seconds = retryAfter ? parseRetryAfter(retryAfter) + 1 : parseRetryAfter(null);
     await this.budget.pause(apiBaseUrl, seconds).catch(() => undefined);
     this.logger.log({ hostClass: this.policy(apiBaseUrl, 'read').hostClass, seconds }, 'Bitwarden API rate limited us: host paused');
     return new AppError('provider_rate_limited', `The Bitwarden API is rate limiting requests; try again in ${seconds} seconds.`, { retryAfterSeconds: seconds });
@@ -92,14 +96,20 @@ export class ApiGateway {
    */
   async send(c: ApiCall): Promise<UpstreamResponse> {
     const base = canonicalizeBaseUrl(c.apiBaseUrl, 'apiBaseUrl', this.outbound);
-    const policy = await this.slot(base, apiCallKind(c.method), c.member, c.priority, c.maxWaitMs);
-    const res = await this.upstream.send({
-      method: c.method,
-      url: `${base}/${c.pathAndQuery}`,
-      headers: { ...c.headers, authorization: `Bearer ${c.accessToken}` },
-      body: c.body,
-      signal: c.signal,
-    });
+    const { policy, settle } = await this.slot(base, apiCallKind(c.method), c.member, c.priority, c.maxWaitMs);
+    let res: UpstreamResponse;
+    try {
+      res = await this.upstream.send({
+        method: c.method,
+        url: `${base}/${c.pathAndQuery}`,
+        headers: { ...c.headers, authorization: `Bearer ${c.accessToken}` },
+        body: c.body,
+        signal: c.signal,
+      });
+    } finally {
+      // The headers are in (or the call failed): the server has counted it.
+      void settle();
+    }
     const remaining = Number(header(res.headers, 'x-rate-limit-remaining') ?? NaN);
     if (Number.isFinite(remaining)) {
       // Not awaited: the answer streams on while the cap is written (a cap can only lower what later calls assume).

@@ -5,7 +5,7 @@ import { ApiGateway } from './api-gateway';
 import { BitwardenClient, ServerFlavor, ServerInfo } from './bitwarden.client';
 import { GatewayMetrics } from './gateway.metrics';
 import { HostPolicy, identityHostPolicy } from './host-policy';
-import { BudgetPriority, IdentityBudget } from './identity-budget';
+import { BudgetPriority, IdentityBudget, newSlotMember } from './identity-budget';
 
 export interface Credentials {
   identityBaseUrl: string;
@@ -78,7 +78,8 @@ export class BitwardenGateway {
   async exchange(c: Credentials, o: ExchangeOptions): Promise<ExchangeOutcome> {
     const policy = this.identityPolicy(c.identityBaseUrl, o.flavor ?? null);
     const waitStarted = Date.now();
-    const slot = await this.budget.acquire(policy, o.priority, o.maxWaitMs);
+    const member = newSlotMember();
+    const slot = await this.budget.acquire(policy, o.priority, o.maxWaitMs, member);
     this.metrics.budgetWaitSeconds.observe({ budget: 'identity' }, (Date.now() - waitStarted) / 1000);
     if (!slot.ok) return { ok: false, kind: 'budget', waitMs: slot.waitMs, error: budgetError(slot.waitMs) };
     const labels = { host_class: policy.hostClass };
@@ -92,15 +93,20 @@ export class BitwardenGateway {
       let e: AppError = thrown;
       this.metrics.exchanges.inc({ ...labels, outcome: e.code });
       if (e.code === 'provider_rate_limited') {
-        // Vaultwarden's 429 names no Retry-After: its own period is the truth. Others say how long.
-        const seconds = policy.rules.some((r) => r.kind === 'gcra') ? policy.defaultPauseSeconds : (e.extra.retryAfterSeconds ?? policy.defaultPauseSeconds);
+        // Vaultwarden's 429 names no Retry-After: its own period is the truth, and its bucket is empty whatever ours
+        // says. Others say how long, rounded to the nearest second (AspNetCoreRateLimit: up to 0.5 s short of the
+        // window's end), so one second more is waited out.
+        const gcra = policy.rules.some((r) => r.kind === 'gcra');
+        const seconds = gcra ? policy.defaultPauseSeconds : (e.extra.retryAfterSeconds ?? policy.defaultPauseSeconds) + 1;
         await this.budget.pause(policy.host, seconds).catch(() => undefined);
+        if (gcra) await this.budget.drain(policy).catch(() => undefined);
         e = new AppError('provider_rate_limited', e.message.replace(/try again in \d+ seconds/, `try again in ${seconds} seconds`), { retryAfterSeconds: seconds });
       }
       this.logger.log({ hostClass: policy.hostClass, organizationId: c.organizationId, code: e.code }, 'token exchange failed');
       return e.code === 'credentials_rejected' ? { ok: false, kind: 'rejected', error: e } : { ok: false, kind: 'transient', error: e };
     } finally {
       this.metrics.exchangeSeconds.observe(labels, (Date.now() - started) / 1000);
+      await this.budget.settle(policy, member).catch(() => undefined);
     }
   }
 
@@ -109,12 +115,14 @@ export class BitwardenGateway {
    * probe is a Public API read: it takes a slot of the host's API budget like a proxied GET.
    */
   async probe(apiBaseUrl: string, accessToken: string, o: { priority?: BudgetPriority; maxWaitMs?: number } = {}): Promise<{ flavor: ServerFlavor }> {
-    await this.api.slot(apiBaseUrl, 'read', 'bitwarden-connect:probe', o.priority ?? 'interactive', o.maxWaitMs ?? PROBE_BUDGET_WAIT_MS);
+    const slot = await this.api.slot(apiBaseUrl, 'read', 'bitwarden-connect:probe', o.priority ?? 'interactive', o.maxWaitMs ?? PROBE_BUDGET_WAIT_MS);
     try {
       return await this.client.probeApi({ apiBaseUrl, accessToken });
     } catch (e) {
       if (e instanceof AppError && e.code === 'provider_rate_limited') throw await this.api.rateLimited(apiBaseUrl, String(e.extra.retryAfterSeconds ?? ''));
       throw e;
+    } finally {
+      await slot.settle();
     }
   }
 
@@ -124,6 +132,10 @@ export class BitwardenGateway {
     const wait = priority === 'interactive' ? PROBE_BUDGET_WAIT_MS : 0;
     const slot = await this.api.slot(apiBaseUrl, 'read', 'bitwarden-connect:probe', priority, wait).catch(() => null);
     if (!slot) return null;
-    return this.client.serverInfo(apiBaseUrl).catch(() => null);
+    try {
+      return await this.client.serverInfo(apiBaseUrl).catch(() => null);
+    } finally {
+      await slot.settle();
+    }
   }
 }

@@ -65,6 +65,38 @@ end
 const ACQUIRE = new LuaScript(`${ACQUIRE_FN}
 return acquire(KEYS[1], {unpack(KEYS, 2)}, ARGV[1], {unpack(ARGV, 2)})`);
 
+// KEYS: window rule keys. ARGV: member, then each key's windowMs. Stamps the member's entries with the time now.
+const SETTLE = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  redis.call('ZADD', KEYS[i], now, ARGV[1])
+  redis.call('PEXPIRE', KEYS[i], tonumber(ARGV[i + 1]))
+end
+return 1`);
+
+// KEYS: pause. ARGV: ms. Sets the pause unless a longer one is already running.
+const PAUSE = new LuaScript(`
+if redis.call('PTTL', KEYS[1]) >= tonumber(ARGV[1]) then return 0 end
+redis.call('SET', KEYS[1], '1', 'PX', tonumber(ARGV[1]))
+return 1`);
+
+// KEYS: gcra rule keys. ARGV: per key periodMs, burst. The theoretical arrival time of an empty bucket.
+const DRAIN = new LuaScript(`
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+for i = 1, #KEYS do
+  local period = tonumber(ARGV[(i - 1) * 2 + 1])
+  local burst = tonumber(ARGV[(i - 1) * 2 + 2])
+  local full = now + burst * period
+  local tat = tonumber(redis.call('GET', KEYS[i]) or '0')
+  if tat < full then redis.call('SET', KEYS[i], full, 'PX', full - now + period) end
+end
+return 1`);
+
+/** A unique member for one slot in the window logs. */
+export const newSlotMember = (): string => `${Date.now()}-${randomUUID()}`;
+
 /** Background work may not take the last fifth of any rule: links, verifies, tokens and proxied calls go first. */
 export function capFor(limit: number, priority: BudgetPriority): number {
   if (priority === 'interactive') return limit;
@@ -86,25 +118,47 @@ export class IdentityBudget {
   constructor(private readonly redis: RedisService) {}
 
   /** Takes one slot for the host, or says how long to wait for one. */
-  async tryAcquire(policy: HostPolicy, priority: BudgetPriority): Promise<SlotResult> {
-    const { keys, args } = this.slotCall(policy, priority);
+  async tryAcquire(policy: HostPolicy, priority: BudgetPriority, member: string = newSlotMember()): Promise<SlotResult> {
+    const { keys, args } = this.slotCall(policy, priority, member);
     const [ok, wait] = await ACQUIRE.run<[number, number]>(this.redis.client, keys, args);
     return ok === 1 ? { ok: true } : { ok: false, waitMs: wait };
   }
 
   /** The keys (pause, then the rules') and arguments (member, then the rules') of `acquire` in ACQUIRE_FN. */
-  slotCall(policy: HostPolicy, priority: BudgetPriority): { keys: string[]; args: Array<string | number> } {
+  slotCall(policy: HostPolicy, priority: BudgetPriority, member: string = newSlotMember()): { keys: string[]; args: Array<string | number> } {
     return {
       keys: [this.pauseKey(policy.host), ...policy.rules.map((r) => ruleKey(policy.host, r))],
-      args: [`${Date.now()}-${randomUUID()}`, ...policy.rules.flatMap((r) => ruleArgs(r, priority))],
+      args: [member, ...policy.rules.flatMap((r) => ruleArgs(r, priority))],
     };
   }
 
+  /**
+   * The call of slot `member` is over (answered, failed or timed out): its entries in the window logs are stamped
+   * again with the time now. The server counted the call at some moment between our slot and this one, so a log
+   * entry that lives a full window from here covers the server's window whatever the delay of connection set-up,
+   * TLS, queues or a lost SYN was. Calls still in flight keep their slot-time entry.
+   */
+  async settle(policy: HostPolicy, member: string): Promise<void> {
+    const windows = policy.rules.filter((r): r is Extract<BudgetRule, { kind: 'window' }> => r.kind === 'window');
+    if (!windows.length) return;
+    await SETTLE.run(this.redis.client, windows.map((r) => ruleKey(policy.host, r)), [member, ...windows.map((r) => r.windowMs)]);
+  }
+
+  /**
+   * A GCRA host (Vaultwarden) answered 429: its bucket is empty whatever ours says (other logins from our IP, our
+   * Redis restarted empty). Assume the same: the next call one period from now, then one per period.
+   */
+  async drain(policy: HostPolicy): Promise<void> {
+    const gcra = policy.rules.filter((r): r is Extract<BudgetRule, { kind: 'gcra' }> => r.kind === 'gcra');
+    if (!gcra.length) return;
+    await DRAIN.run(this.redis.client, gcra.map((r) => ruleKey(policy.host, r)), gcra.flatMap((r) => [r.periodMs, r.burst]));
+  }
+
   /** Waits (up to maxWaitMs) for a slot; returns the remaining wait when none came in time. */
-  async acquire(policy: HostPolicy, priority: BudgetPriority, maxWaitMs: number): Promise<SlotResult> {
+  async acquire(policy: HostPolicy, priority: BudgetPriority, maxWaitMs: number, member: string = newSlotMember()): Promise<SlotResult> {
     const deadline = Date.now() + maxWaitMs;
     for (;;) {
-      const r = await this.tryAcquire(policy, priority);
+      const r = await this.tryAcquire(policy, priority, member);
       if (r.ok || Date.now() + r.waitMs > deadline) return r;
       await new Promise((res) => setTimeout(res, Math.min(r.waitMs, 250) + Math.random() * 50));
     }
@@ -112,7 +166,8 @@ export class IdentityBudget {
 
   /** Bitwarden answered 429: nobody calls that host again until its Retry-After (or the policy's pause) has passed. */
   async pause(host: string, seconds: number): Promise<void> {
-    await this.redis.client.set(this.pauseKey(host), '1', 'PX', Math.max(1, seconds) * 1000);
+    // Never shortened: answers to calls in flight arrive in any order, and a '1s' 429 must not cut a '1m' pause.
+    await PAUSE.run(this.redis.client, [this.pauseKey(host)], [Math.max(1, seconds) * 1000]);
   }
 
   /** What operators see of a host's budget: its first rule's limit and use, and how long it stays paused. */
