@@ -20,8 +20,9 @@ local function acquire(pauseKey, ruleKeys, member, args)
   local t = redis.call('TIME')
   local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
   local pause = redis.call('PTTL', pauseKey)
-  if pause > 0 then return {0, pause} end
+  -- A pause and the rules together: the wait a caller is told is the longer of the two, so that it holds.
   local wait = 0
+  if pause > 0 then wait = pause end
   local tats = {}
   for i = 1, #ruleKeys do
     local kind = tonumber(args[(i - 1) * 3 + 1])
