@@ -203,3 +203,11 @@ export async function deleteIdempotencyKeys(scopes: string[]): Promise<void> {
 export async function deleteRedisKeys(keys: string[]): Promise<void> {
   if (keys.length) await withRedis((r) => r.del(...keys));
 }
+
+/** Deletes the keys of the test Redis database that match `pattern` (a SCAN pattern). */
+export async function deleteRedisKeysMatching(pattern: string): Promise<void> {
+  await withRedis(async (r) => {
+    const keys = await r.keys(pattern);
+    if (keys.length) await r.del(...keys);
+  });
+}

@@ -83,8 +83,7 @@ export class ApiGateway {
 
   /** Bitwarden answered 429: nobody calls that host until its Retry-After (60 s without one) has passed. */
   async rateLimited(apiBaseUrl: string, retryAfter: string | null): Promise<AppError> {
-    // Retry-After is rounded to the nearest second (up to 0.5 s short of the window's end): one more is waited out.
-    const seconds = retryAfter ? parseRetryAfter(retryAfter) + 1 : parseRetryAfter(null);
+    const seconds = parseRetryAfter(retryAfter);
     await this.budget.pause(apiBaseUrl, seconds).catch(() => undefined);
     this.logger.log({ hostClass: this.policy(apiBaseUrl, 'read').hostClass, seconds }, 'Bitwarden API rate limited us: host paused');
     return new AppError('provider_rate_limited', `The Bitwarden API is rate limiting requests; try again in ${seconds} seconds.`, { retryAfterSeconds: seconds });

@@ -94,10 +94,9 @@ export class BitwardenGateway {
       this.metrics.exchanges.inc({ ...labels, outcome: e.code });
       if (e.code === 'provider_rate_limited') {
         // Vaultwarden's 429 names no Retry-After: its own period is the truth, and its bucket is empty whatever ours
-        // says. Others say how long, rounded to the nearest second (AspNetCoreRateLimit: up to 0.5 s short of the
-        // window's end), so one second more is waited out.
+        // says. Others say how long: the host is paused for exactly that, and the caller told the same.
         const gcra = policy.rules.some((r) => r.kind === 'gcra');
-        const seconds = gcra ? policy.defaultPauseSeconds : (e.extra.retryAfterSeconds ?? policy.defaultPauseSeconds) + 1;
+        const seconds = gcra ? policy.defaultPauseSeconds : (e.extra.retryAfterSeconds ?? policy.defaultPauseSeconds);
         await this.budget.pause(policy.host, seconds).catch(() => undefined);
         if (gcra) await this.budget.drain(policy).catch(() => undefined);
         e = new AppError('provider_rate_limited', e.message.replace(/try again in \d+ seconds/, `try again in ${seconds} seconds`), { retryAfterSeconds: seconds });

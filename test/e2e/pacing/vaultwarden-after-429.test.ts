@@ -1,8 +1,7 @@
-// Review (branch limits): a Vaultwarden 429 pauses the host for one period, but our GCRA keeps believing in the
-// burst it has left. When the server's bucket was spent by something our Redis did not see (other logins from our
-// egress IP, a Vaultwarden behind a proxy that hides client IPs, our Redis restarted empty), the server has ONE
-// token after the period, and we send as many as our stale GCRA allows: one passes, the rest are 429s, and so on
-// every period. Real numbers: burst 10, period 60 s; here the period is 3 s on both sides to keep the run short.
+// Vaultwarden after a 429: its bucket is empty whatever ours says (other logins from our egress IP, a Vaultwarden
+// behind a proxy that hides client IPs, our Redis restarted empty). After the pause the server has ONE login left,
+// so our GCRA is drained too (IdentityBudget.drain): one call per period, never a burst the server cannot have.
+// Real numbers: burst 10, period 60 s; here the period is 3 s on both sides to keep the run short.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { call } from '../../simulator/sim-client';
@@ -14,7 +13,7 @@ const PERIOD = 3;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const stack = useStack({ env: { VAULTWARDEN_LOGIN_BURST: '10', VAULTWARDEN_LOGIN_PERIOD_SECONDS: String(PERIOD) } });
 
-test('Vaultwarden: after a 429 and its pause, we send a burst the server cannot have (more 429s)', { timeout: 120_000 }, async () => {
+test('Vaultwarden: after a 429 and its pause, one call per period (no second 429), the rest our 503 with Retry-After', { timeout: 120_000 }, async () => {
   const { sim, api } = stack;
   sim.setRealmLimits(REALM, { enabled: false });
   const ids: string[] = [];
