@@ -207,12 +207,15 @@ export class AccountsService {
     const selfHosted = creds.region === 'self-hosted';
     let info = selfHosted ? await this.gateway.serverInfo(creds.apiBaseUrl) : null;
     const flavor = selfHosted ? info?.flavor ?? null : 'bitwarden';
+    // The probe's API slot first: without one, the link answers 503 before spending an identity slot (of 10 a
+    // minute on the cloud) on a token it could not test, and its Retry-After then holds for the retry.
+    const probeSlot = await this.gateway.probeSlot(creds.apiBaseUrl);
     const outcome = await this.gateway.exchange(creds, { priority: 'interactive', maxWaitMs: INTERACTIVE_BUDGET_WAIT_MS, flavor });
     if (!outcome.ok && outcome.kind === 'rejected' && !selfHosted) throw otherRegionHint(outcome.error, creds.region);
     if (!outcome.ok) throw outcome.error;
     // On the cloud the version is all /config adds: asked beside the probe, so it costs no extra round trip.
     const [probed, cloudInfo] = await Promise.all([
-      this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken),
+      this.gateway.probe(creds.apiBaseUrl, outcome.token.accessToken, { slot: probeSlot }),
       selfHosted ? Promise.resolve(null) : this.gateway.serverInfo(creds.apiBaseUrl),
     ]);
     if (!selfHosted) info = cloudInfo;

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { LuaScript, REDIS_PREFIX, RedisService } from '@app/redis';
 import type { HostPolicy } from './host-policy';
-import { ACQUIRE_FN, BudgetPriority, IdentityBudget, SlotResult } from './identity-budget';
+import { ACQUIRE_FN, BudgetPriority, IdentityBudget, newSlotMember, SlotResult } from './identity-budget';
 import { ApiCallKind, apiBudgetHost } from './api-policy';
 
 // Fair turns between accounts waiting for the same budget, kept in Redis so that every process takes part.
@@ -49,16 +49,36 @@ return left
 `);
 
 // A slot in one call: what the server itself said remains (X-Rate-Limit-Remaining, until its window resets) must
-// allow it, then the rules (ACQUIRE_FN); the cap is spent only with a slot. With queue = 1 the call gives way
-// ({2, 0}) when other members are already taking turns, so a newcomer cannot jump the queue.
-// KEYS: q, cap, pause, then one key per rule. ARGV: queue (0 or 1), member, then the rules' args.
+// allow it, then the rules (ACQUIRE_FN); the cap is spent only with a slot. Modes: 1, the fast path, gives way
+// ({2, 0}) when other members are already taking turns, so a newcomer cannot jump the queue; 0, a member whose turn it
+// is; 2, ahead: the service's own probe, which registers (a heartbeat per try, forgotten after AHEAD_STALE_MS) so that
+// the others let it take the next free slot.
+// KEYS: q, cap, ahead, pause, then one key per rule. ARGV: mode, member, then the rules' args.
 const TAKE = new LuaScript(`${ACQUIRE_FN}
-if ARGV[1] == '1' and redis.call('ZCARD', KEYS[1]) > 0 then return {2, 0} end
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local mode = ARGV[1]
+if mode == '2' then
+  redis.call('ZADD', KEYS[3], now, ARGV[2])
+  redis.call('PEXPIRE', KEYS[3], 60000)
+else
+  redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - ${1_000})
+  if redis.call('ZCARD', KEYS[3]) > 0 then
+    if mode == '1' then return {2, 0} end
+    return {0, 50}
+  end
+end
+if mode == '1' and redis.call('ZCARD', KEYS[1]) > 0 then return {2, 0} end
 local cap = redis.call('GET', KEYS[2])
 if cap and tonumber(cap) <= 0 then return {0, math.max(1, redis.call('PTTL', KEYS[2]))} end
-local r = acquire(KEYS[3], {unpack(KEYS, 4)}, ARGV[2], {unpack(ARGV, 3)})
-if r[1] == 1 and cap then redis.call('DECR', KEYS[2]) end
+local r = acquire(KEYS[4], {unpack(KEYS, 5)}, ARGV[2], {unpack(ARGV, 3)})
+if r[1] == 1 then
+  if cap then redis.call('DECR', KEYS[2]) end
+  if mode == '2' then redis.call('ZREM', KEYS[3], ARGV[2]) end
+end
 return r`);
+// KEYS: ahead. ARGV: member. An ahead caller gave up: the others need not wait for its heartbeat to go stale.
+const AHEAD_DONE = new LuaScript(`return redis.call('ZREM', KEYS[1], ARGV[1])`);
 // ARGV: remaining, ttlMs. Only ever lowers a known cap: answers arrive out of order, and calls already sent since
 // an answer was counted are not in its number.
 const CAP_SET = new LuaScript(`
@@ -88,7 +108,7 @@ export class ApiBudget {
     const deadline = Date.now() + maxWaitMs;
     const k = this.keys(policy.host);
     // The fast path, one call: nobody is taking turns and a slot is free.
-    const first = await this.take(policy, priority, true, slotMember);
+    const first = await this.take(policy, priority, 'queue', slotMember);
     if (first !== 'queued' && (first.ok || Date.now() + first.waitMs > deadline)) return first;
     const redis = this.redis.client;
     await COUNT.run(redis, [k.q, k.seen, k.n], [member, 1]);
@@ -97,7 +117,7 @@ export class ApiBudget {
         const up = (await TURN.run(redis, [k.q, k.seen, k.seq, k.n], [member, STALE_MS])) === 1;
         if (up || Date.now() >= deadline) {
           // At the deadline a waiter tries once out of turn: giving up while a slot is free would help nobody.
-          const r = (await this.take(policy, priority, false, slotMember)) as SlotResult;
+          const r = (await this.take(policy, priority, 'turn', slotMember)) as SlotResult;
           if (r.ok) {
             await SERVED.run(redis, [k.q, k.seq], [member]);
             return r;
@@ -113,6 +133,21 @@ export class ApiBudget {
     }
   }
 
+  /** Waits up to maxWaitMs for the next free slot, ahead of the members taking turns (the service's own probes). */
+  async acquireAhead(policy: HostPolicy, priority: BudgetPriority, maxWaitMs: number, slotMember = newSlotMember()): Promise<SlotResult> {
+    const deadline = Date.now() + maxWaitMs;
+    for (;;) {
+      const r = (await this.take(policy, priority, 'ahead', slotMember)) as SlotResult;
+      if (r.ok) return r;
+      if (Date.now() + r.waitMs > deadline) {
+        await AHEAD_DONE.run(this.redis.client, [this.keys(policy.host).ahead], [slotMember]).catch(() => undefined);
+        return r;
+      }
+      // Tries at least every 250 ms: each try is the heartbeat that keeps the others waiting.
+      await sleep(Math.min(r.waitMs, 250) + Math.random() * 25);
+    }
+  }
+
   /** A 429 from the API host: reads and writes both stop until it has passed. */
   async pause(apiBaseUrl: string, seconds: number): Promise<void> {
     await Promise.all((['read', 'write'] as ApiCallKind[]).map((kind) => this.budget.pause(apiBudgetHost(apiBaseUrl, kind), seconds)));
@@ -124,17 +159,18 @@ export class ApiBudget {
     await CAP_SET.run(this.redis.client, [this.keys(policy.host).cap], [Math.max(0, Math.floor(remaining)), Math.ceil(ttl)]);
   }
 
-  /** One slot, or how long until one; 'queued' when `queue` is set and other members are taking turns. */
-  private async take(policy: HostPolicy, priority: BudgetPriority, queue: boolean, slotMember?: string): Promise<SlotResult | 'queued'> {
+  /** One slot, or how long until one; 'queued' in mode 'queue' when other members are taking turns. */
+  private async take(policy: HostPolicy, priority: BudgetPriority, mode: 'queue' | 'turn' | 'ahead', slotMember?: string): Promise<SlotResult | 'queued'> {
     const k = this.keys(policy.host);
     const slot = this.budget.slotCall(policy, priority, slotMember);
-    const [ok, wait] = await TAKE.run<[number, number]>(this.redis.client, [k.q, k.cap, ...slot.keys], [queue ? 1 : 0, ...slot.args]);
+    const code = mode === 'queue' ? 1 : mode === 'turn' ? 0 : 2;
+    const [ok, wait] = await TAKE.run<[number, number]>(this.redis.client, [k.q, k.cap, k.ahead, ...slot.keys], [code, ...slot.args]);
     if (ok === 2) return 'queued';
     return ok === 1 ? { ok: true } : { ok: false, waitMs: wait };
   }
 
   private keys(host: string) {
     const base = `${REDIS_PREFIX}turns:${host}`;
-    return { q: `${base}:q`, seen: `${base}:seen`, seq: `${base}:seq`, n: `${base}:n`, cap: `${REDIS_PREFIX}remaining:${host}` };
+    return { q: `${base}:q`, seen: `${base}:seen`, seq: `${base}:seq`, n: `${base}:n`, ahead: `${base}:ahead`, cap: `${REDIS_PREFIX}remaining:${host}` };
   }
 }

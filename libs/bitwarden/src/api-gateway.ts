@@ -26,6 +26,12 @@ export interface ApiCall {
   signal: AbortSignal;
 }
 
+/** A slot taken: `settle` once its call is answered (IdentityBudget.settle). */
+export interface ApiSlot {
+  policy: HostPolicy;
+  settle: () => Promise<void>;
+}
+
 export const apiLimitsOf = (c: AppConfig): ApiLimits => ({ readsPerMinute: c.apiRateLimitReadsPerMinute, writesPerMinute: c.apiRateLimitWritesPerMinute });
 
 const spentError = (waitMs: number) =>
@@ -69,12 +75,16 @@ export class ApiGateway {
     return apiHostPolicy(apiBaseUrl, kind, this.limits);
   }
 
-  /** A slot of the host's budget for one call, or 503 provider_rate_limited with a truthful Retry-After. */
-  async slot(apiBaseUrl: string, kind: ApiCallKind, member: string, priority: BudgetPriority, maxWaitMs: number): Promise<{ policy: HostPolicy; settle: () => Promise<void> }> {
+  /**
+   * A slot of the host's budget for one call, or 503 provider_rate_limited with a truthful Retry-After. `ahead`: the
+   * service's own interactive probes (a link, a re-link) take the next free slot without waiting their turn behind
+   * the accounts' proxied calls, as links and verifies go first.
+   */
+  async slot(apiBaseUrl: string, kind: ApiCallKind, member: string, priority: BudgetPriority, maxWaitMs: number, ahead = false): Promise<ApiSlot> {
     const policy = this.policy(apiBaseUrl, kind);
     const started = Date.now();
     const slotMember = newSlotMember();
-    const r = await this.budget.acquire(policy, member, priority, maxWaitMs, slotMember);
+    const r = ahead ? await this.budget.acquireAhead(policy, priority, maxWaitMs, slotMember) : await this.budget.acquire(policy, member, priority, maxWaitMs, slotMember);
     this.metrics.budgetWaitSeconds.observe({ budget: 'api' }, (Date.now() - started) / 1000);
     if (!r.ok) throw spentError(r.waitMs);
     // Once the call is answered (or failed), its log entries are stamped again: see IdentityBudget.settle.

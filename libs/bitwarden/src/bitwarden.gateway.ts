@@ -1,7 +1,7 @@
 import { Injectable, Logger } from '@nestjs/common';
 import { AppError } from '@app/common';
 import { AppConfig } from '@app/config';
-import { ApiGateway } from './api-gateway';
+import { ApiGateway, ApiSlot } from './api-gateway';
 import { BitwardenClient, ServerFlavor, ServerInfo } from './bitwarden.client';
 import { GatewayMetrics } from './gateway.metrics';
 import { HostPolicy, identityHostPolicy } from './host-policy';
@@ -42,6 +42,8 @@ export interface ExchangeOptions {
 
 /** Links and re-links wait this long for an API budget slot for their probe. */
 const PROBE_BUDGET_WAIT_MS = 5_000;
+/** The service's own probes and /config reads in the API budget's turns (when they wait their turn at all). */
+const PROBE_MEMBER = 'bitwarden-connect:probe';
 
 const budgetError = (waitMs: number) =>
   new AppError('provider_rate_limited', 'Too many token requests to this Bitwarden server right now. Try again later.', {
@@ -113,8 +115,8 @@ export class BitwardenGateway {
    * Checks that the API URL accepts a token (and which server it is); throws the contract's error when not. The
    * probe is a Public API read: it takes a slot of the host's API budget like a proxied GET.
    */
-  async probe(apiBaseUrl: string, accessToken: string, o: { priority?: BudgetPriority; maxWaitMs?: number } = {}): Promise<{ flavor: ServerFlavor }> {
-    const slot = await this.api.slot(apiBaseUrl, 'read', 'bitwarden-connect:probe', o.priority ?? 'interactive', o.maxWaitMs ?? PROBE_BUDGET_WAIT_MS);
+  async probe(apiBaseUrl: string, accessToken: string, o: { priority?: BudgetPriority; maxWaitMs?: number; slot?: ApiSlot } = {}): Promise<{ flavor: ServerFlavor }> {
+    const slot = o.slot ?? (await this.api.slot(apiBaseUrl, 'read', PROBE_MEMBER, o.priority ?? 'interactive', o.maxWaitMs ?? PROBE_BUDGET_WAIT_MS));
     try {
       return await this.client.probeApi({ apiBaseUrl, accessToken });
     } catch (e) {
@@ -125,11 +127,19 @@ export class BitwardenGateway {
     }
   }
 
+  /**
+   * The read slot of an interactive probe, taken before its exchange (next free slot, ahead of proxied calls): when
+   * none comes in time the caller answers 503 without having spent an identity slot on a token it could not test.
+   */
+  probeSlot(apiBaseUrl: string): Promise<ApiSlot> {
+    return this.api.slot(apiBaseUrl, 'read', PROBE_MEMBER, 'interactive', PROBE_BUDGET_WAIT_MS, true);
+  }
+
   /** The server's flavor and version from its unauthenticated /config, or null when it does not say. */
   async serverInfo(apiBaseUrl: string, priority: BudgetPriority = 'interactive'): Promise<ServerInfo | null> {
     // Bitwarden counts /config against the API read limit too: it takes a slot, and without one it is not asked.
     const wait = priority === 'interactive' ? PROBE_BUDGET_WAIT_MS : 0;
-    const slot = await this.api.slot(apiBaseUrl, 'read', 'bitwarden-connect:probe', priority, wait).catch(() => null);
+    const slot = await this.api.slot(apiBaseUrl, 'read', PROBE_MEMBER, priority, wait, priority === 'interactive').catch(() => null);
     if (!slot) return null;
     try {
       return await this.client.serverInfo(apiBaseUrl).catch(() => null);
