@@ -96,7 +96,7 @@ export class ApiGateway {
     const seconds = parseRetryAfter(retryAfter);
     await this.budget.pause(apiBaseUrl, seconds).catch(() => undefined);
     this.logger.log({ hostClass: this.policy(apiBaseUrl, 'read').hostClass, seconds }, 'Bitwarden API rate limited us: host paused');
-    return new AppError('provider_rate_limited', `The Bitwarden API is rate limiting requests; try again in ${seconds} seconds.`, { retryAfterSeconds: seconds });
+    return new AppError('provider_rate_limited', `The Bitwarden API is rate limiting requests; try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}.`, { retryAfterSeconds: seconds });
   }
 
   /**

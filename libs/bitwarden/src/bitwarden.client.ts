@@ -228,7 +228,7 @@ export class BitwardenClient {
   private rateLimited(peer: UpstreamPeer, retryAfter: string | null): AppError {
     const retryAfterSeconds = parseRetryAfter(retryAfter);
     const who = peer === 'identity' ? 'identity server' : 'API';
-    return new AppError('provider_rate_limited', `The Bitwarden ${who} is rate limiting requests; try again in ${retryAfterSeconds} seconds.`, {
+    return new AppError('provider_rate_limited', `The Bitwarden ${who} is rate limiting requests; try again in ${retryAfterSeconds} ${retryAfterSeconds === 1 ? 'second' : 'seconds'}.`, {
       retryAfterSeconds,
     });
   }

@@ -101,7 +101,7 @@ export class BitwardenGateway {
         const seconds = gcra ? policy.defaultPauseSeconds : (e.extra.retryAfterSeconds ?? policy.defaultPauseSeconds);
         await this.budget.pause(policy.host, seconds).catch(() => undefined);
         if (gcra) await this.budget.drain(policy).catch(() => undefined);
-        e = new AppError('provider_rate_limited', e.message.replace(/try again in \d+ seconds/, `try again in ${seconds} seconds`), { retryAfterSeconds: seconds });
+        e = new AppError('provider_rate_limited', e.message.replace(/try again in \d+ seconds?/, `try again in ${seconds} ${seconds === 1 ? 'second' : 'seconds'}`), { retryAfterSeconds: seconds });
       }
       this.logger.log({ hostClass: policy.hostClass, organizationId: c.organizationId, code: e.code }, 'token exchange failed');
       return e.code === 'credentials_rejected' ? { ok: false, kind: 'rejected', error: e } : { ok: false, kind: 'transient', error: e };
