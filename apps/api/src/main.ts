@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { exitOnSignals } from '@app/common';
 import { AppConfig } from '@app/config';
 import { createApiApp } from './bootstrap';
 
@@ -6,23 +7,8 @@ async function main(): Promise<void> {
   const app = await createApiApp();
   const config = app.get(AppConfig);
   await app.listen(config.port);
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    // close() stops accepting connections, lets requests in flight finish and runs the shutdown hooks (timers,
-    // Redis, Postgres, outbound agents). Then exit 0, as the contract promises; Nest's own signal hooks would end
-    // the process by re-raising the signal (exit 143).
-    app
-      .close()
-      .then(() => process.exit(0))
-      .catch((e: Error) => {
-        console.error(`api shutdown after ${signal} failed: ${e.message}`);
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // close() stops accepting connections and lets requests in flight finish before the hooks run.
+  exitOnSignals(app, 'api');
 }
 
 main().catch((e: Error) => {

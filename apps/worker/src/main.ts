@@ -1,23 +1,11 @@
 import 'reflect-metadata';
+import { exitOnSignals } from '@app/common';
 import { createWorker } from './bootstrap';
 
 async function main(): Promise<void> {
   const app = await createWorker();
-  let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    // close() runs the shutdown hooks: stop sweeping, drain in-flight jobs, close connections. Then exit 0.
-    app
-      .close()
-      .then(() => process.exit(0))
-      .catch((e: Error) => {
-        console.error(`worker shutdown after ${signal} failed: ${e.message}`);
-        process.exit(1);
-      });
-  };
-  process.on('SIGTERM', () => stop('SIGTERM'));
-  process.on('SIGINT', () => stop('SIGINT'));
+  // close() runs the shutdown hooks: stop sweeping, drain in-flight jobs, close connections.
+  exitOnSignals(app, 'worker');
 }
 
 main().catch((e: Error) => {

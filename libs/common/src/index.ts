@@ -5,3 +5,4 @@ export * from './ids';
 export * from './log-redaction';
 export * from './metrics';
 export * from './metrics-auth';
+export * from './shutdown';
